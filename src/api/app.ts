@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
+import { sql } from 'kysely';
+import { authenticate } from './auth.js';
+import type { ApiDeps } from './deps.js';
+import { ApiError, errorBody, sendSuccess } from './envelope.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { communityRoutes } from './routes/communities.js';
+import { deliveryRoutes } from './routes/deliveries.js';
+import { eventRoutes } from './routes/events.js';
+import { webhookRoutes } from './routes/webhooks.js';
+
+/** The management API (SPEC §2). */
+export function createApp(deps: ApiDeps): express.Express {
+  const { db, config, logger, temporal } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    const requestId = randomUUID();
+    res.setHeader('x-request-id', requestId);
+    res.locals.log = logger.child({ requestId });
+    const started = performance.now();
+    res.on('finish', () => {
+      (res.locals.log as typeof logger).info(
+        { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) },
+        'request',
+      );
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => sendSuccess(res, 200, { ok: true }));
+  app.get('/readyz', async (_req, res) => {
+    const [postgres, temporalOk] = await Promise.all([
+      sql`select 1`.execute(db).then(() => true, () => false),
+      withTimeout(temporal.workflowService.getSystemInfo({}), 2000).then(() => true, () => false),
+    ]);
+    const ready = postgres && temporalOk;
+    if (ready) return sendSuccess(res, 200, { postgres, temporal: temporalOk });
+    res.status(503).json(
+      errorBody(503, 'not ready', 'Check that Postgres and Temporal are running and reachable.', { postgres, temporal: temporalOk }),
+    );
+  });
+
+  const v1 = express.Router();
+  v1.use(requireJsonBody);
+  v1.use(express.json({ limit: config.maxBodyBytes, strict: true, type: () => true }));
+  v1.use(authenticate(db, config.adminToken));
+  v1.use(catalogRoutes());
+  v1.use(communityRoutes(deps));
+  v1.use(webhookRoutes(deps));
+  v1.use(eventRoutes(deps));
+  v1.use(deliveryRoutes(deps));
+  app.use('/v1', v1);
+
+  app.use((req, _res, next) => next(new ApiError(404, `no route ${req.method} ${req.path}`, 'See /openapi.json for the routes.')));
+  app.use(errorHandler);
+  return app;
+}
+
+/** A body must be JSON; a request without one (content-length 0) is read as `{}`-less. */
+function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (hasBody && !req.is('application/json')) {
+    return next(new ApiError(415, 'the body must be JSON', 'Send Content-Type: application/json with a JSON body.'));
+  }
+  next();
+}
+
+const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
+  const apiError = toApiError(error);
+  if (apiError.statusCode >= 500) {
+    (res.locals.log ?? console).error({ err: error }, 'unhandled error');
+  }
+  for (const [name, value] of Object.entries(apiError.headers)) res.setHeader(name, value);
+  res.status(apiError.statusCode).json(errorBody(apiError.statusCode, apiError.message, apiError.solution, apiError.detail));
+};
+
+/** body-parser's errors carry a `type`; everything unexpected is a 500 and logged. */
+function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  const type = (error as { type?: string }).type;
+  switch (type) {
+    case 'entity.too.large':
+      return new ApiError(413, 'the body is too large', 'Send a smaller body (see MAX_BODY_BYTES).');
+    case 'entity.parse.failed':
+      return new ApiError(400, 'the body is not valid JSON', 'Send a well-formed JSON object.', [
+        { field: 'body', message: (error as Error).message },
+      ]);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ApiError(415, 'unsupported body encoding', 'Send the body as UTF-8 JSON without content-encoding.');
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return new ApiError(400, 'the body was cut short', 'Send the whole body with a correct Content-Length.');
+  }
+  return new ApiError(500, 'internal error', 'This is a bug in Hookline; the request id in x-request-id helps us find it.');
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
+}

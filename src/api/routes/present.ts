@@ -1,0 +1,37 @@
+import type { Config } from '../../config.js';
+import type { Attempt, Delivery } from '../../store/deliveries.js';
+import type { DeliveryRef, StoredEvent } from '../../store/events.js';
+import { deliveryWorkflowId } from '../../temporal/deliveries.js';
+
+/** How the API shows its resources; one place, so every route shows them alike. */
+export function presentEvent(event: StoredEvent) {
+  return {
+    id: event.id,
+    externalId: event.externalId,
+    communityId: event.communityId,
+    type: event.type,
+    occurredAt: event.occurredAt,
+    data: event.data,
+    createdAt: event.createdAt,
+  };
+}
+
+export function presentEventAccepted(event: StoredEvent, deliveries: DeliveryRef[]) {
+  return { event: presentEvent(event), deliveries: deliveries.map((d) => ({ id: d.id, webhookId: d.webhookId })) };
+}
+
+export function temporalLink(config: Pick<Config, 'temporal'>, deliveryId: string) {
+  const workflowId = deliveryWorkflowId(deliveryId);
+  return {
+    workflowId,
+    uiUrl: `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`,
+  };
+}
+
+export function presentDelivery(delivery: Delivery, config: Pick<Config, 'temporal'>, attempts?: Attempt[]) {
+  return {
+    ...delivery,
+    temporal: temporalLink(config, delivery.id),
+    ...(attempts ? { attempts } : {}),
+  };
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { SOURCE_TYPES, SUBSCRIBABLE_TYPES } from '../catalog/event-types.js';
+import { DELIVERY_STATUSES } from '../store/deliveries.js';
+import { ENCRYPTION_ALGORITHMS } from '../wire/encrypt.js';
+
+/** Request schemas: the single source for validation and for the OpenAPI document. */
+const name = z.string().trim().min(1).max(200);
+const communityIdField = z.string().min(1).max(64).optional();
+
+export const createCommunityBody = z.strictObject({ name });
+export const createApiKeyBody = z.strictObject({ name });
+export const updateApiKeyBody = z
+  .strictObject({ name: name.optional(), disabled: z.boolean().optional() })
+  .refine((v) => v.name !== undefined || v.disabled !== undefined, { message: 'give name or disabled' });
+
+const encryption = z
+  .strictObject({
+    enabled: z.boolean(),
+    algorithm: z.enum(ENCRYPTION_ALGORITHMS as [string, ...string[]]).optional(),
+    key: z
+      .string()
+      .refine((k) => [...k].length === 32 && Buffer.byteLength(k, 'utf8') === 32, {
+        message: 'must be exactly 32 characters (ASCII, 32 bytes)',
+      })
+      .optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.enabled && value.algorithm === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['algorithm'], message: 'required when encryption is enabled (aes-256-gcm or aes-256-cbc)' });
+    }
+  });
+
+const webhookFields = {
+  url: z.string().min(1).max(2048),
+  description: z.string().max(500).nullable().optional(),
+  format: z.enum(['json', 'xml']),
+  events: z
+    .array(z.enum(SUBSCRIBABLE_TYPES as [string, ...string[]]))
+    .min(1)
+    .max(SUBSCRIBABLE_TYPES.length)
+    .refine((e) => new Set(e).size === e.length, { message: 'must not repeat a type' }),
+  channelIds: z.array(z.string().min(1).max(128)).max(500).nullable().optional(),
+  active: z.boolean(),
+  encryption: encryption.optional(),
+};
+
+function channelRule(
+  value: { events?: string[] | undefined; channelIds?: string[] | null | undefined },
+  ctx: z.RefinementCtx,
+) {
+  if (value.events?.includes('channel.message.posted') && !value.channelIds?.length) {
+    ctx.addIssue({ code: 'custom', path: ['channelIds'], message: 'required (at least one) when subscribing to channel.message.posted' });
+  }
+}
+
+export const createWebhookBody = z
+  .strictObject({
+    communityId: communityIdField,
+    ...webhookFields,
+    format: webhookFields.format.default('json'),
+    active: webhookFields.active.default(true),
+  })
+  .superRefine((value, ctx) => {
+    channelRule(value, ctx);
+    if (value.encryption?.enabled && value.encryption.key === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['encryption', 'key'], message: 'required when encryption is enabled' });
+    }
+  });
+
+export const updateWebhookBody = z
+  .strictObject({
+    url: webhookFields.url.optional(),
+    description: webhookFields.description,
+    format: webhookFields.format.optional(),
+    events: webhookFields.events.optional(),
+    channelIds: webhookFields.channelIds,
+    active: webhookFields.active.optional(),
+    encryption: webhookFields.encryption,
+  })
+  .refine((v) => Object.keys(v).length > 0, { message: 'give at least one field to change' });
+
+export const createEventBody = z.strictObject({
+  communityId: communityIdField,
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9._:-]+$/, 'may use letters, digits and . _ : - only')
+    .refine((v) => !v.startsWith('evt_'), { message: 'must not start with evt_ (reserved for Hookline ids)' })
+    .optional(),
+  type: z.enum(SOURCE_TYPES as [string, ...string[]]),
+  occurredAt: z.iso.datetime({ offset: true }).optional(),
+  data: z.unknown(),
+});
+
+const limit = z.coerce.number().int().min(1).max(200).default(50);
+const cursor = z.string().max(512).optional();
+const isoTime = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
+
+export const listQuery = z.strictObject({ limit, cursor, communityId: communityIdField });
+
+export const deliveryListQuery = z.strictObject({
+  limit,
+  cursor,
+  communityId: communityIdField,
+  webhookId: z.string().max(64).optional(),
+  status: z.enum(DELIVERY_STATUSES as [string, ...string[]]).optional(),
+  eventType: z.string().max(64).optional(),
+  since: isoTime.optional(),
+  until: isoTime.optional(),
+});
+
+export const webhookDeliveryListQuery = deliveryListQuery.omit({ webhookId: true, communityId: true });
+
+/** For actions that take no body: anything sent is an unknown field. */
+export const emptyBody = z.strictObject({});

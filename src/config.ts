@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { parseRetrySchedule } from './delivery/retry-schedule.js';
+
+/**
+ * Configuration from the environment (SPEC §7). Parsed once at start-up; a bad value stops the
+ * process with one line naming the variable.
+ */
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = z.coerce.number().int().positive();
+
+const secretsKey = z.string().refine((v) => Buffer.from(v, 'base64').length === 32, {
+  message: 'must be 32 random bytes in base64 (openssl rand -base64 32)',
+});
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/hookline'),
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('hookline'),
+  TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SECRETS_KEY: secretsKey.optional(),
+  DELIVERY_TIMEOUT_MS: positiveInt.max(120_000).default(15_000),
+  DELIVERY_RETRY_SCHEDULE: z
+    .string()
+    .default('5s,5m,30m,2h,5h,10h,10h')
+    .transform((v, ctx) => {
+      const parsed = parseRetrySchedule(v);
+      if (!parsed.ok) {
+        ctx.addIssue({ code: 'custom', message: parsed.error });
+        return z.NEVER;
+      }
+      return parsed.scheduleMs;
+    }),
+  DELIVERY_RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.2),
+  DELIVERY_REPLAY_RETENTION: z
+    .string()
+    .default('7d')
+    .transform((v, ctx) => {
+      const parsed = parseRetrySchedule(v);
+      if (!parsed.ok || parsed.scheduleMs.length !== 1) {
+        ctx.addIssue({ code: 'custom', message: 'must be one duration such as 7d or 12h' });
+        return z.NEVER;
+      }
+      return parsed.scheduleMs[0]!;
+    }),
+  DELIVERY_ALLOW_HTTP: booleanFlag.default(false),
+  DELIVERY_ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
+  SECRET_ROTATION_GRACE: z
+    .string()
+    .default('24h')
+    .transform((v, ctx) => {
+      const parsed = parseRetrySchedule(v);
+      if (!parsed.ok || parsed.scheduleMs.length !== 1) {
+        ctx.addIssue({ code: 'custom', message: 'must be one duration such as 24h' });
+        return z.NEVER;
+      }
+      return parsed.scheduleMs[0]!;
+    }),
+  MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
+  LOG_LEVEL: logLevel.default('info'),
+});
+
+export type RawConfig = z.infer<typeof schema>;
+
+export interface Config {
+  port: number;
+  databaseUrl: string;
+  temporal: { address: string | undefined; namespace: string; taskQueue: string; uiUrl: string };
+  adminToken: string | undefined;
+  secretsKey: string | undefined;
+  delivery: {
+    timeoutMs: number;
+    retryScheduleMs: number[];
+    retryJitter: number;
+    replayRetentionMs: number;
+    allowHttp: boolean;
+    allowPrivateNetworks: boolean;
+  };
+  secretRotationGraceMs: number;
+  maxBodyBytes: number;
+  logLevel: z.infer<typeof logLevel>;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads the environment. Empty strings count as unset, so `FOO= npm start` means the default. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(
+    Object.keys(schema.shape).flatMap((key) => {
+      const value = env[key];
+      return value === undefined || value === '' ? [] : [[key, value]];
+    }),
+  );
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConfigError(`invalid configuration: ${String(issue.path[0])} ${issue.message}`);
+  }
+  const c = result.data;
+  return {
+    port: c.PORT,
+    databaseUrl: c.DATABASE_URL,
+    temporal: {
+      address: c.TEMPORAL_ADDRESS,
+      namespace: c.TEMPORAL_NAMESPACE,
+      taskQueue: c.TEMPORAL_TASK_QUEUE,
+      uiUrl: c.TEMPORAL_UI_URL.replace(/\/$/, ''),
+    },
+    adminToken: c.ADMIN_TOKEN,
+    secretsKey: c.SECRETS_KEY,
+    delivery: {
+      timeoutMs: c.DELIVERY_TIMEOUT_MS,
+      retryScheduleMs: c.DELIVERY_RETRY_SCHEDULE,
+      retryJitter: c.DELIVERY_RETRY_JITTER,
+      replayRetentionMs: c.DELIVERY_REPLAY_RETENTION,
+      allowHttp: c.DELIVERY_ALLOW_HTTP,
+      allowPrivateNetworks: c.DELIVERY_ALLOW_PRIVATE_NETWORKS,
+    },
+    secretRotationGraceMs: c.SECRET_ROTATION_GRACE,
+    maxBodyBytes: c.MAX_BODY_BYTES,
+    logLevel: c.LOG_LEVEL,
+  };
+}
+
+/** A config whose secrets are known to be present (after `npm start` filled the gaps). */
+export type ReadyConfig = Config & { adminToken: string; secretsKey: string };
+
+export function requireSecrets(config: Config): ReadyConfig {
+  if (!config.adminToken) throw new ConfigError('invalid configuration: ADMIN_TOKEN is required');
+  if (!config.secretsKey) throw new ConfigError('invalid configuration: SECRETS_KEY is required');
+  return config as ReadyConfig;
+}

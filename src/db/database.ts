@@ -1,0 +1,16 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+
+// bigint identity columns come back as strings by default; our ids of that kind stay small.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => v);
+
+export function createDb(databaseUrl: string, options: { max?: number } = {}): Db {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.max ?? 10 });
+  // An idle client's error (Postgres restarting) must not crash the process; the next query
+  // reconnects, and the failing query surfaces its own error to its caller.
+  pool.on('error', () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}

@@ -1,0 +1,101 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Kysely's view of the tables in `migrations/`. */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface CommunitiesTable {
+  id: string;
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  community_id: string;
+  name: string;
+  key_hash: Buffer;
+  key_prefix: string;
+  disabled: Generated<boolean>;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhooksTable {
+  id: string;
+  community_id: string;
+  url: string;
+  description: string | null;
+  format: 'json' | 'xml';
+  events: string[];
+  channel_ids: string[] | null;
+  active: Generated<boolean>;
+  disabled_reason: string | null;
+  encryption_algorithm: 'aes-256-gcm' | 'aes-256-cbc' | null;
+  encryption_key_sealed: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: Date | null;
+}
+
+export interface WebhookSecretsTable {
+  id: Generated<string>;
+  webhook_id: string;
+  secret_sealed: string;
+  created_at: Timestamp;
+  expires_at: Date | null;
+}
+
+export interface EventsTable {
+  id: string;
+  community_id: string;
+  external_id: string | null;
+  type: string;
+  occurred_at: Timestamp;
+  data: ColumnType<unknown, string, string>;
+  created_at: Timestamp;
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface DeliveriesTable {
+  id: string;
+  community_id: string;
+  event_id: string;
+  webhook_id: string;
+  event_type: string;
+  status: DeliveryStatus;
+  attempt_count: Generated<number>;
+  last_attempt_at: Date | null;
+  next_attempt_at: Date | null;
+  dispatched_at: Date | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AttemptsTable {
+  delivery_id: string;
+  attempt_number: number;
+  started_at: Timestamp;
+  duration_ms: number;
+  request_url: string;
+  request_headers: ColumnType<Record<string, string>, string, string>;
+  response_status: number | null;
+  response_headers: ColumnType<Record<string, string> | null, string | null, string | null>;
+  response_body: string | null;
+  response_body_truncated: Generated<boolean>;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  communities: CommunitiesTable;
+  api_keys: ApiKeysTable;
+  webhooks: WebhooksTable;
+  webhook_secrets: WebhookSecretsTable;
+  events: EventsTable;
+  deliveries: DeliveriesTable;
+  attempts: AttemptsTable;
+}

@@ -1,0 +1,63 @@
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Db } from '../db/database.js';
+import { listUndispatched, markDispatched } from '../store/deliveries.js';
+import { type DeliveryToStart, forEachLimited, startDeliveryWorkflow } from '../temporal/deliveries.js';
+
+/** Starts the workflows of recorded deliveries and marks them dispatched. */
+export async function dispatchDeliveries(
+  client: Client,
+  config: Pick<Config, 'temporal' | 'delivery'>,
+  db: Db,
+  deliveries: readonly DeliveryToStart[],
+): Promise<void> {
+  await forEachLimited(deliveries, 32, (d) => startDeliveryWorkflow(client, config, d));
+  await markDispatched(
+    db,
+    deliveries.map((d) => d.id),
+  );
+}
+
+/**
+ * The safety net behind "nothing accepted is lost": deliveries are committed to Postgres before the
+ * API answers 202, and their workflows started right after; if the API dies in between, this sweep
+ * (run by every worker; starts are idempotent) starts what was left.
+ */
+export function startDispatchSweeper(options: {
+  client: Client;
+  config: Pick<Config, 'temporal' | 'delivery'>;
+  db: Db;
+  logger: Logger;
+  intervalMs?: number;
+  olderThanMs?: number;
+}): () => Promise<void> {
+  const { client, config, db, logger } = options;
+  const intervalMs = options.intervalMs ?? 10_000;
+  const olderThanMs = options.olderThanMs ?? 15_000;
+  let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const sweep = async () => {
+    for (;;) {
+      const rows = await listUndispatched(db, olderThanMs, 500);
+      if (rows.length === 0 || stopped) return;
+      await dispatchDeliveries(
+        client,
+        config,
+        db,
+        rows.map((r) => ({ id: r.id, communityId: r.community_id, webhookId: r.webhook_id, eventType: r.event_type })),
+      );
+      logger.warn({ count: rows.length }, 'dispatch sweeper started workflows left behind');
+      if (rows.length < 500) return;
+    }
+  };
+  const timer = setInterval(() => {
+    running = running.then(sweep).catch((error: unknown) => logger.error({ err: error }, 'dispatch sweep failed'));
+  }, intervalMs);
+  timer.unref();
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await running;
+  };
+}

@@ -1,0 +1,113 @@
+import { Agent, type Dispatcher, request } from 'undici';
+import { createGuardedLookup } from '../destination/index.js';
+
+/** Receivers' response bodies are kept up to this many bytes (SPEC §5); the rest is never read. */
+export const RESPONSE_BODY_LIMIT = 20_000;
+
+export type SendResult =
+  | {
+      kind: 'response';
+      status: number;
+      headers: Record<string, string>;
+      body: string;
+      bodyTruncated: boolean;
+      durationMs: number;
+    }
+  | { kind: 'error'; code: SendErrorCode; message: string; durationMs: number };
+
+export type SendErrorCode =
+  | 'timeout'
+  | 'connection_refused'
+  | 'connection_reset'
+  | 'dns'
+  | 'tls'
+  | 'blocked_destination'
+  | 'network';
+
+/**
+ * A keep-alive connection pool whose DNS lookups refuse private and metadata addresses at connect
+ * time, so a name that resolves somewhere else after the webhook was saved is still caught.
+ */
+export function createDeliveryAgent(options: { allowPrivateNetworks: boolean; timeoutMs: number }): Agent {
+  return new Agent({
+    connect: { lookup: createGuardedLookup({ allowPrivateNetworks: options.allowPrivateNetworks }), timeout: options.timeoutMs },
+    keepAliveTimeout: 30_000,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+  });
+}
+
+/**
+ * One POST. Redirects are not followed (undici's `request` never does) and count as failures; the
+ * response body is read up to RESPONSE_BODY_LIMIT and then dropped, so a receiver that streams
+ * forever costs a bounded amount of memory and at most `timeoutMs`.
+ */
+export async function sendWebhook(
+  dispatcher: Dispatcher,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+): Promise<SendResult> {
+  const started = performance.now();
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const response = await request(url, { method: 'POST', headers, body, dispatcher, signal });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let truncated = false;
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      const room = RESPONSE_BODY_LIMIT - size;
+      if (chunk.length > room) {
+        chunks.push(chunk.subarray(0, room));
+        size = RESPONSE_BODY_LIMIT;
+        truncated = true;
+        break;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+    }
+    if (truncated) response.body.destroy();
+    return {
+      kind: 'response',
+      status: response.statusCode,
+      headers: flattenHeaders(response.headers),
+      body: Buffer.concat(chunks).toString('utf8'),
+      bodyTruncated: truncated,
+      durationMs: Math.round(performance.now() - started),
+    };
+  } catch (error) {
+    const { code, message } = classifySendError(error, signal.aborted);
+    return { kind: 'error', code, message, durationMs: Math.round(performance.now() - started) };
+  }
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+/** Maps Node's and undici's error codes to the attempt's error code. */
+export function classifySendError(error: unknown, timedOut: boolean): { code: SendErrorCode; message: string } {
+  const chain: Array<{ code?: unknown; message?: unknown; name?: unknown }> = [];
+  for (let e: unknown = error; e && typeof e === 'object' && chain.length < 5; e = (e as { cause?: unknown }).cause) {
+    chain.push(e as { code?: unknown; message?: unknown });
+  }
+  const codes = chain.map((e) => String(e.code ?? ''));
+  const message = String(chain[chain.length - 1]?.message ?? chain[0]?.message ?? 'request failed');
+  const has = (predicate: (code: string) => boolean) => codes.some(predicate);
+  if (has((c) => c === 'BLOCKED_DESTINATION')) return { code: 'blocked_destination', message };
+  if (timedOut || has((c) => c.includes('TIMEOUT') || c === 'ETIMEDOUT') || chain.some((e) => e.name === 'TimeoutError')) {
+    return { code: 'timeout', message: timedOut ? 'no complete response within the delivery timeout' : message };
+  }
+  if (has((c) => c === 'ECONNREFUSED')) return { code: 'connection_refused', message };
+  if (has((c) => c === 'ECONNRESET' || c === 'EPIPE' || c === 'UND_ERR_SOCKET')) return { code: 'connection_reset', message };
+  if (has((c) => c === 'ENOTFOUND' || c === 'EAI_AGAIN' || c === 'ENODATA')) return { code: 'dns', message };
+  if (has((c) => c.startsWith('ERR_TLS') || c.startsWith('ERR_SSL') || c.includes('CERT') || c === 'DEPTH_ZERO_SELF_SIGNED_CERT')) {
+    return { code: 'tls', message };
+  }
+  return { code: 'network', message };
+}

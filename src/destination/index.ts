@@ -1,0 +1,12 @@
+export {
+  BLOCKED_DESTINATION,
+  BlockedDestinationError,
+  classifyAddress,
+  createGuardedLookup,
+  isBlockedAddress,
+  isCloudMetadataAddress,
+  isRefusedAddress,
+} from './address.js';
+export type { AddressClass } from './address.js';
+export { checkUrl, checkUrlSyntax } from './url.js';
+export type { DestinationPolicy, UrlCheck, UrlCheckCode } from './url.js';

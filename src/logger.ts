@@ -1,0 +1,26 @@
+import { pino, type Logger } from 'pino';
+
+/**
+ * JSON logs. Redaction is a second line of defence: no code path logs a secret, but a header or
+ * body logged by mistake must still not leak a bearer token or key.
+ */
+export function createLogger(level: string, name = 'hookline'): Logger {
+  return pino({
+    name,
+    level,
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'headers.authorization',
+        'authorization',
+        '*.secret',
+        '*.key',
+        'secret',
+        'key',
+        'encryption.key',
+        '*.encryption.key',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}

@@ -1,0 +1,275 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/database.js';
+import type { DeliveryStatus } from '../db/schema.js';
+import { beforeCursor, createdAtText, type Cursor, type Page, toPage } from './pagination.js';
+import { inScope, type Scope } from './scope.js';
+
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed', 'cancelled'];
+
+export interface Delivery {
+  id: string;
+  communityId: string;
+  eventId: string;
+  webhookId: string;
+  eventType: string;
+  status: DeliveryStatus;
+  attemptCount: number;
+  lastAttemptAt: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Attempt {
+  attemptNumber: number;
+  startedAt: string;
+  durationMs: number;
+  request: { url: string; headers: Record<string, string> };
+  response: { status: number; headers: Record<string, string>; body: string; bodyTruncated: boolean } | null;
+  error: { code: string; message: string } | null;
+}
+
+type DeliveryRow = {
+  id: string;
+  community_id: string;
+  event_id: string;
+  webhook_id: string;
+  event_type: string;
+  status: DeliveryStatus;
+  attempt_count: number;
+  last_attempt_at: Date | null;
+  next_attempt_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+};
+
+function toDelivery(row: DeliveryRow): Delivery {
+  return {
+    id: row.id,
+    communityId: row.community_id,
+    eventId: row.event_id,
+    webhookId: row.webhook_id,
+    eventType: row.event_type,
+    status: row.status,
+    attemptCount: row.attempt_count,
+    lastAttemptAt: row.last_attempt_at?.toISOString() ?? null,
+    nextAttemptAt: row.next_attempt_at?.toISOString() ?? null,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+const deliveryColumns = [
+  'id',
+  'community_id',
+  'event_id',
+  'webhook_id',
+  'event_type',
+  'status',
+  'attempt_count',
+  'last_attempt_at',
+  'next_attempt_at',
+  'created_at',
+  'updated_at',
+] as const;
+
+export interface DeliveryFilter {
+  webhookId?: string | undefined;
+  eventId?: string | undefined;
+  status?: DeliveryStatus | undefined;
+  eventType?: string | undefined;
+  since?: Date | undefined;
+  until?: Date | undefined;
+}
+
+export async function listDeliveries(
+  db: Db,
+  scope: Scope,
+  filter: DeliveryFilter,
+  page: { limit: number; cursor?: Cursor | undefined },
+): Promise<Page<Delivery>> {
+  let query = db
+    .selectFrom('deliveries')
+    .select(deliveryColumns)
+    .select(createdAtText.as('cursor_created_at'))
+    .where(inScope(scope, 'community_id'))
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1);
+  if (filter.webhookId) query = query.where('webhook_id', '=', filter.webhookId);
+  if (filter.eventId) query = query.where('event_id', '=', filter.eventId);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.eventType) query = query.where('event_type', '=', filter.eventType);
+  if (filter.since) query = query.where('created_at', '>=', filter.since);
+  if (filter.until) query = query.where('created_at', '<', filter.until);
+  if (page.cursor) query = query.where(beforeCursor(page.cursor));
+  return toPage(await query.execute(), page.limit, toDelivery);
+}
+
+export async function getDelivery(db: Db, scope: Scope, id: string): Promise<Delivery | undefined> {
+  const row = await db
+    .selectFrom('deliveries')
+    .select(deliveryColumns)
+    .where('id', '=', id)
+    .where(inScope(scope, 'community_id'))
+    .executeTakeFirst();
+  return row && toDelivery(row);
+}
+
+export async function listAttempts(db: Db, deliveryId: string): Promise<Attempt[]> {
+  const rows = await db
+    .selectFrom('attempts')
+    .selectAll()
+    .where('delivery_id', '=', deliveryId)
+    .orderBy('attempt_number')
+    .execute();
+  return rows.map((r) => ({
+    attemptNumber: r.attempt_number,
+    startedAt: r.started_at.toISOString(),
+    durationMs: r.duration_ms,
+    request: { url: r.request_url, headers: r.request_headers },
+    response:
+      r.response_status === null
+        ? null
+        : {
+            status: r.response_status,
+            headers: r.response_headers ?? {},
+            body: r.response_body ?? '',
+            bodyTruncated: r.response_body_truncated,
+          },
+    error: r.error_code === null ? null : { code: r.error_code, message: r.error_message ?? '' },
+  }));
+}
+
+/** Marks deliveries whose workflow has been started. */
+export async function markDispatched(db: Db, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('deliveries')
+    .set({ dispatched_at: new Date() })
+    .where('id', 'in', ids)
+    .where('dispatched_at', 'is', null)
+    .execute();
+}
+
+/** Deliveries recorded but never started (the API died between commit and start). */
+export async function listUndispatched(db: Db, olderThanMs: number, limit: number) {
+  return db
+    .selectFrom('deliveries')
+    .select(['id', 'community_id', 'webhook_id', 'event_type'])
+    .where('dispatched_at', 'is', null)
+    .where('created_at', '<', sql<Date>`now() - ${`${olderThanMs} milliseconds`}::interval`)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+}
+
+/** Marks a delivery pending again before a replay, so reads show it on its way. */
+export async function markReplayRequested(db: Db, id: string): Promise<void> {
+  await db
+    .updateTable('deliveries')
+    .set({ status: 'pending', updated_at: new Date() })
+    .where('id', '=', id)
+    .execute();
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  attemptNumber: number;
+  startedAt: Date;
+  durationMs: number;
+  requestUrl: string;
+  requestHeaders: Record<string, string>;
+  responseStatus: number | null;
+  responseHeaders: Record<string, string> | null;
+  responseBody: string | null;
+  responseBodyTruncated: boolean;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
+/**
+ * Writes an attempt and the delivery's new status in one transaction. The attempt's key comes from
+ * the workflow, so an activity that runs again after a crash finds its row and adds none.
+ */
+export async function recordAttempt(
+  db: Db,
+  attempt: AttemptRecord,
+  status: { status: DeliveryStatus; nextAttemptAt: Date | null },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('attempts')
+      .values({
+        delivery_id: attempt.deliveryId,
+        attempt_number: attempt.attemptNumber,
+        started_at: attempt.startedAt,
+        duration_ms: attempt.durationMs,
+        request_url: attempt.requestUrl,
+        request_headers: JSON.stringify(attempt.requestHeaders),
+        response_status: attempt.responseStatus,
+        response_headers: attempt.responseHeaders === null ? null : JSON.stringify(attempt.responseHeaders),
+        response_body: attempt.responseBody,
+        response_body_truncated: attempt.responseBodyTruncated,
+        error_code: attempt.errorCode,
+        error_message: attempt.errorMessage,
+      })
+      .onConflict((oc) => oc.columns(['delivery_id', 'attempt_number']).doNothing())
+      .execute();
+    await trx
+      .updateTable('deliveries')
+      .set({
+        // a cancelled delivery (webhook deleted mid-attempt) stays cancelled
+        status: sql<DeliveryStatus>`case when status = 'cancelled' then status else ${status.status} end`,
+        attempt_count: sql<number>`greatest(attempt_count, ${attempt.attemptNumber})`,
+        last_attempt_at: attempt.startedAt,
+        next_attempt_at: status.nextAttemptAt,
+        updated_at: new Date(),
+      })
+      .where('id', '=', attempt.deliveryId)
+      .execute();
+  });
+}
+
+export async function setDeliveryStatus(
+  db: Db,
+  id: string,
+  status: DeliveryStatus,
+  nextAttemptAt: Date | null = null,
+): Promise<void> {
+  await db
+    .updateTable('deliveries')
+    .set({ status, next_attempt_at: nextAttemptAt, updated_at: new Date() })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** What an attempt needs to know of its delivery. */
+export async function loadDeliveryForAttempt(db: Db, id: string) {
+  return db
+    .selectFrom('deliveries')
+    .select(['id', 'community_id', 'event_id', 'webhook_id', 'event_type', 'status', 'attempt_count'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+/** Deliveries of an event whose workflows have not been started yet (an idempotent retry after a crash). */
+export async function listUndispatchedOfEvent(db: Db, eventId: string) {
+  return db
+    .selectFrom('deliveries')
+    .select(['id', 'community_id', 'webhook_id', 'event_type'])
+    .where('event_id', '=', eventId)
+    .where('dispatched_at', 'is', null)
+    .execute();
+}
+
+/** Pending deliveries of a webhook, to resume when it is enabled again. */
+export async function listPendingDeliveryIds(db: Db, webhookId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .select('id')
+    .where('webhook_id', '=', webhookId)
+    .where('status', '=', 'pending')
+    .execute();
+  return rows.map((r) => r.id);
+}

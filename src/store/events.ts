@@ -1,0 +1,155 @@
+import { isDeepStrictEqual } from 'node:util';
+import { webhookWantsEvent } from '../catalog/event-types.js';
+import type { Db } from '../db/database.js';
+import { newId } from '../ids.js';
+import { inScope, type Scope } from './scope.js';
+import { listSubscribedWebhooks } from './webhooks.js';
+
+export interface StoredEvent {
+  id: string;
+  externalId: string | null;
+  communityId: string;
+  type: string;
+  occurredAt: string;
+  data: unknown;
+  createdAt: string;
+}
+
+export interface DeliveryRef {
+  id: string;
+  webhookId: string;
+}
+
+type EventRow = {
+  id: string;
+  external_id: string | null;
+  community_id: string;
+  type: string;
+  occurred_at: Date;
+  data: unknown;
+  created_at: Date;
+};
+
+function toEvent(row: EventRow): StoredEvent {
+  return {
+    id: row.id,
+    externalId: row.external_id,
+    communityId: row.community_id,
+    type: row.type,
+    occurredAt: row.occurred_at.toISOString(),
+    data: row.data,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+export interface NewEvent {
+  communityId: string;
+  externalId?: string | undefined;
+  type: string;
+  occurredAt: Date;
+  data: unknown;
+  /** Deliver to this webhook alone, whatever it subscribes to (the test button). */
+  onlyWebhookId?: string | undefined;
+}
+
+export type RecordEventResult =
+  | { outcome: 'created' | 'existing'; event: StoredEvent; deliveries: DeliveryRef[] }
+  | { outcome: 'conflict'; event: StoredEvent };
+
+/**
+ * Records an event and one pending delivery per subscribed active webhook in one transaction, so
+ * that once it commits every delivery is durable (workflows are started after, and the dispatch
+ * sweeper starts any that a crash left behind). The caller's id makes it idempotent.
+ */
+export async function recordEvent(db: Db, input: NewEvent): Promise<RecordEventResult> {
+  return db.transaction().execute(async (trx) => {
+    const now = new Date();
+    const inserted = await trx
+      .insertInto('events')
+      .values({
+        id: newId('evt'),
+        community_id: input.communityId,
+        external_id: input.externalId ?? null,
+        type: input.type,
+        occurred_at: input.occurredAt,
+        data: JSON.stringify(input.data),
+        created_at: now,
+      })
+      .onConflict((oc) => oc.columns(['community_id', 'external_id']).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+
+    if (!inserted) {
+      const existing = await trx
+        .selectFrom('events')
+        .selectAll()
+        .where('community_id', '=', input.communityId)
+        .where('external_id', '=', input.externalId ?? null)
+        .executeTakeFirstOrThrow();
+      const event = toEvent(existing);
+      // occurredAt is left out: a retry that omitted it would default to a new "now".
+      const same = existing.type === input.type && isDeepStrictEqual(existing.data, input.data);
+      if (!same) return { outcome: 'conflict', event };
+      return { outcome: 'existing', event, deliveries: await deliveriesOfEvent(trx, existing.id) };
+    }
+
+    const webhookIds = input.onlyWebhookId
+      ? [input.onlyWebhookId]
+      : (await listSubscribedWebhooks(trx, input.communityId, [input.type, ...relatedSubscriptions(input.type)]))
+          .filter((w) => webhookWantsEvent({ events: w.events, channelIds: w.channel_ids }, input))
+          .map((w) => w.id);
+
+    const deliveries = webhookIds.map((webhookId) => ({ id: newId('dlv'), webhookId }));
+    if (deliveries.length > 0) {
+      await trx
+        .insertInto('deliveries')
+        .values(
+          deliveries.map((d) => ({
+            id: d.id,
+            community_id: input.communityId,
+            event_id: inserted.id,
+            webhook_id: d.webhookId,
+            event_type: input.type,
+            status: 'pending' as const,
+            created_at: now,
+            updated_at: now,
+          })),
+        )
+        .execute();
+    }
+    return { outcome: 'created', event: toEvent(inserted), deliveries };
+  });
+}
+
+/** Subscription-only types that also receive an event of this type. */
+function relatedSubscriptions(type: string): string[] {
+  return type === 'message.posted' ? ['channel.message.posted'] : [];
+}
+
+async function deliveriesOfEvent(db: Db, eventId: string): Promise<DeliveryRef[]> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .select(['id', 'webhook_id'])
+    .where('event_id', '=', eventId)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, webhookId: r.webhook_id }));
+}
+
+/** Reads an event by its id or by the caller's own id. */
+export async function getEvent(db: Db, scope: Scope, id: string): Promise<StoredEvent | undefined> {
+  const row = await db
+    .selectFrom('events')
+    .selectAll()
+    .where(inScope(scope, 'community_id'))
+    .where((eb) => (id.startsWith('evt_') ? eb('id', '=', id) : eb('external_id', '=', id)))
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row && toEvent(row);
+}
+
+export async function loadEventById(db: Db, id: string): Promise<StoredEvent | undefined> {
+  const row = await db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toEvent(row);
+}

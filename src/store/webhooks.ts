@@ -1,0 +1,299 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/database.js';
+import type { WebhooksTable } from '../db/schema.js';
+import { newId } from '../ids.js';
+import type { SecretBox } from '../security/secret-box.js';
+import { newSigningSecret } from '../security/tokens.js';
+import type { EncryptionAlgorithm } from '../wire/encrypt.js';
+import { beforeCursor, createdAtText, type Cursor, type Page, toPage } from './pagination.js';
+import { inScope, type Scope } from './scope.js';
+
+export type WebhookFormat = 'json' | 'xml';
+
+/** A webhook as the API reads it back: never the signing secret nor the encryption key. */
+export interface Webhook {
+  id: string;
+  communityId: string;
+  url: string;
+  description: string | null;
+  format: WebhookFormat;
+  events: string[];
+  channelIds: string[] | null;
+  active: boolean;
+  disabledReason: string | null;
+  encryption: { enabled: boolean; algorithm: EncryptionAlgorithm | null };
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface WebhookEncryptionInput {
+  enabled: boolean;
+  algorithm?: EncryptionAlgorithm | undefined;
+  key?: string | undefined;
+}
+
+export interface WebhookInput {
+  url: string;
+  description?: string | null | undefined;
+  format: WebhookFormat;
+  events: string[];
+  channelIds?: string[] | null | undefined;
+  active: boolean;
+  encryption?: WebhookEncryptionInput | undefined;
+}
+
+type WebhookRow = Omit<WebhooksTable, 'created_at' | 'updated_at' | 'active'> & {
+  active: boolean;
+  created_at: Date;
+  updated_at: Date;
+};
+
+function toWebhook(row: WebhookRow): Webhook {
+  return {
+    id: row.id,
+    communityId: row.community_id,
+    url: row.url,
+    description: row.description,
+    format: row.format,
+    events: row.events,
+    channelIds: row.channel_ids,
+    active: row.active,
+    disabledReason: row.disabled_reason,
+    encryption: { enabled: row.encryption_algorithm !== null, algorithm: row.encryption_algorithm },
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+function encryptionColumns(box: SecretBox, encryption: WebhookEncryptionInput | undefined) {
+  if (!encryption?.enabled || !encryption.algorithm || !encryption.key) {
+    return { encryption_algorithm: null, encryption_key_sealed: null };
+  }
+  return { encryption_algorithm: encryption.algorithm, encryption_key_sealed: box.seal(encryption.key) };
+}
+
+export async function createWebhook(
+  db: Db,
+  box: SecretBox,
+  communityId: string,
+  input: WebhookInput,
+): Promise<{ webhook: Webhook; secret: string }> {
+  const secret = newSigningSecret();
+  const now = new Date();
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('webhooks')
+      .values({
+        id: newId('wh'),
+        community_id: communityId,
+        url: input.url,
+        description: input.description ?? null,
+        format: input.format,
+        events: input.events,
+        channel_ids: input.channelIds ?? null,
+        active: input.active,
+        disabled_reason: input.active ? null : 'disabled',
+        ...encryptionColumns(box, input.encryption),
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await trx.insertInto('webhook_secrets').values({ webhook_id: row.id, secret_sealed: box.seal(secret) }).execute();
+    return { webhook: toWebhook(row), secret };
+  });
+}
+
+export async function listWebhooks(
+  db: Db,
+  scope: Scope,
+  page: { limit: number; cursor?: Cursor | undefined },
+): Promise<Page<Webhook>> {
+  let query = db
+    .selectFrom('webhooks')
+    .selectAll()
+    .select(createdAtText.as('cursor_created_at'))
+    .where(inScope(scope, 'community_id'))
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1);
+  if (page.cursor) query = query.where(beforeCursor(page.cursor));
+  return toPage(await query.execute(), page.limit, toWebhook);
+}
+
+export async function getWebhook(db: Db, scope: Scope, id: string): Promise<Webhook | undefined> {
+  const row = await db
+    .selectFrom('webhooks')
+    .selectAll()
+    .where('id', '=', id)
+    .where(inScope(scope, 'community_id'))
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return row && toWebhook(row);
+}
+
+export type WebhookPatch = Partial<WebhookInput>;
+
+/** Applies a patch; returns the webhook before and after, or undefined when it is not in scope. */
+export async function updateWebhook(
+  db: Db,
+  box: SecretBox,
+  scope: Scope,
+  id: string,
+  patch: WebhookPatch,
+): Promise<{ before: Webhook; after: Webhook } | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const current = await trx
+      .selectFrom('webhooks')
+      .selectAll()
+      .where('id', '=', id)
+      .where(inScope(scope, 'community_id'))
+      .where('deleted_at', 'is', null)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!current) return undefined;
+    const row = await trx
+      .updateTable('webhooks')
+      .set({
+        ...(patch.url !== undefined ? { url: patch.url } : {}),
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(patch.format !== undefined ? { format: patch.format } : {}),
+        ...(patch.events !== undefined ? { events: patch.events } : {}),
+        ...(patch.channelIds !== undefined ? { channel_ids: patch.channelIds } : {}),
+        ...(patch.active !== undefined
+          ? { active: patch.active, disabled_reason: patch.active ? null : 'disabled' }
+          : {}),
+        ...(patch.encryption !== undefined ? keepKeyIfOmitted(box, patch.encryption, current) : {}),
+        updated_at: new Date(),
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { before: toWebhook(current), after: toWebhook(row) };
+  });
+}
+
+/** Changing only the algorithm, or re-enabling, keeps the stored key when no new one is given. */
+function keepKeyIfOmitted(box: SecretBox, encryption: WebhookEncryptionInput, current: WebhookRow) {
+  if (encryption.enabled && encryption.key === undefined && current.encryption_key_sealed) {
+    return { encryption_algorithm: encryption.algorithm ?? current.encryption_algorithm, encryption_key_sealed: current.encryption_key_sealed };
+  }
+  return encryptionColumns(box, encryption);
+}
+
+/**
+ * Deletes a webhook (a soft delete, so its delivery history stays readable to the operator) and
+ * marks its pending deliveries cancelled; returns their ids so their workflows can be told.
+ */
+export async function deleteWebhook(db: Db, scope: Scope, id: string): Promise<string[] | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const deleted = await trx
+      .updateTable('webhooks')
+      .set({ deleted_at: new Date(), active: false, disabled_reason: 'deleted', updated_at: new Date() })
+      .where('id', '=', id)
+      .where(inScope(scope, 'community_id'))
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (deleted.numUpdatedRows === 0n) return undefined;
+    const cancelled = await trx
+      .updateTable('deliveries')
+      .set({ status: 'cancelled', next_attempt_at: null, updated_at: new Date() })
+      .where('webhook_id', '=', id)
+      .where('status', '=', 'pending')
+      .returning('id')
+      .execute();
+    return cancelled.map((r) => r.id);
+  });
+}
+
+/** Adds a new signing secret; the ones live now keep signing until the grace period ends. */
+export async function rotateWebhookSecret(
+  db: Db,
+  box: SecretBox,
+  scope: Scope,
+  id: string,
+  graceMs: number,
+): Promise<{ secret: string; previousExpiresAt: string } | undefined> {
+  const secret = newSigningSecret();
+  const expiresAt = new Date(Date.now() + graceMs);
+  return db.transaction().execute(async (trx) => {
+    const webhook = await trx
+      .selectFrom('webhooks')
+      .select('id')
+      .where('id', '=', id)
+      .where(inScope(scope, 'community_id'))
+      .where('deleted_at', 'is', null)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!webhook) return undefined;
+    await trx
+      .updateTable('webhook_secrets')
+      .set({ expires_at: expiresAt })
+      .where('webhook_id', '=', id)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', expiresAt)]))
+      .execute();
+    await trx.insertInto('webhook_secrets').values({ webhook_id: id, secret_sealed: box.seal(secret) }).execute();
+    return { secret, previousExpiresAt: expiresAt.toISOString() };
+  });
+}
+
+/** Everything an attempt needs, secrets opened; for activities only, never for API reads. */
+export interface WebhookForDelivery {
+  id: string;
+  communityId: string;
+  url: string;
+  format: WebhookFormat;
+  active: boolean;
+  deleted: boolean;
+  encryption: { algorithm: EncryptionAlgorithm; key: string } | null;
+  /** Live signing secrets, newest first. */
+  secrets: string[];
+}
+
+export async function loadWebhookForDelivery(db: Db, box: SecretBox, id: string): Promise<WebhookForDelivery | undefined> {
+  const row = await db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return undefined;
+  const secrets = await db
+    .selectFrom('webhook_secrets')
+    .select('secret_sealed')
+    .where('webhook_id', '=', id)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+  return {
+    id: row.id,
+    communityId: row.community_id,
+    url: row.url,
+    format: row.format,
+    active: row.active,
+    deleted: row.deleted_at !== null,
+    encryption:
+      row.encryption_algorithm && row.encryption_key_sealed
+        ? { algorithm: row.encryption_algorithm, key: box.open(row.encryption_key_sealed) }
+        : null,
+    secrets: secrets.map((s) => box.open(s.secret_sealed)),
+  };
+}
+
+/** Active webhooks of a community that subscribe to a type (the channel filter is applied by the caller). */
+export async function listSubscribedWebhooks(db: Db, communityId: string, types: string[]) {
+  return db
+    .selectFrom('webhooks')
+    .select(['id', 'events', 'channel_ids'])
+    .where('community_id', '=', communityId)
+    .where('active', '=', true)
+    .where('deleted_at', 'is', null)
+    .where('events', '&&', sql<string[]>`${types}::text[]`)
+    .execute();
+}
+
+export async function disableWebhook(db: Db, id: string, reason: string): Promise<void> {
+  await db
+    .updateTable('webhooks')
+    .set({ active: false, disabled_reason: reason, updated_at: new Date() })
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .execute();
+}

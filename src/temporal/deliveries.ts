@@ -1,0 +1,114 @@
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { Config } from '../config.js';
+import {
+  cancelSignal,
+  deliveryWorkflow,
+  type DeliveryWorkflowInput,
+  replaySignal,
+  resumeSignal,
+} from '../../workflows/delivery.js';
+import { COMMUNITY_ID, DELIVERY_STATUS, EVENT_TYPE, WEBHOOK_ID } from '../../workflows/search-attributes.js';
+
+/** The workflow id of a delivery: derived, so starting it twice is a no-op (SPEC §6). */
+export function deliveryWorkflowId(deliveryId: string): string {
+  return `delivery-${deliveryId}`;
+}
+
+export interface DeliveryToStart {
+  id: string;
+  communityId: string;
+  webhookId: string;
+  eventType: string;
+}
+
+/** Extra time an attempt may take beyond the HTTP timeout, for the database reads and writes. */
+const ATTEMPT_OVERHEAD_MS = 15_000;
+
+function workflowInput(config: Pick<Config, 'delivery'>, deliveryId: string, firstAttemptNumber: number): DeliveryWorkflowInput {
+  return {
+    deliveryId,
+    firstAttemptNumber,
+    replayRetentionMs: config.delivery.replayRetentionMs,
+    attemptTimeoutMs: config.delivery.timeoutMs + ATTEMPT_OVERHEAD_MS,
+  };
+}
+
+function startOptions(config: Pick<Config, 'temporal'>, delivery: DeliveryToStart) {
+  return {
+    taskQueue: config.temporal.taskQueue,
+    workflowId: deliveryWorkflowId(delivery.id),
+    typedSearchAttributes: [
+      { key: COMMUNITY_ID, value: delivery.communityId },
+      { key: WEBHOOK_ID, value: delivery.webhookId },
+      { key: EVENT_TYPE, value: delivery.eventType },
+      { key: DELIVERY_STATUS, value: 'pending' },
+    ],
+  };
+}
+
+/**
+ * Starts a delivery's workflow. A workflow that already runs or has run under that id counts as
+ * started: the start is idempotent by design, and a closed one is only re-run by a replay.
+ */
+export async function startDeliveryWorkflow(
+  client: Client,
+  config: Pick<Config, 'temporal' | 'delivery'>,
+  delivery: DeliveryToStart,
+): Promise<void> {
+  try {
+    await client.workflow.start(deliveryWorkflow, {
+      ...startOptions(config, delivery),
+      args: [workflowInput(config, delivery.id, 1)],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+}
+
+/**
+ * Replay: signals the running workflow, or starts a new run (same id) with the signal when it has
+ * closed; attempt numbers continue from the ones already recorded.
+ */
+export async function replayDeliveryWorkflow(
+  client: Client,
+  config: Pick<Config, 'temporal' | 'delivery'>,
+  delivery: DeliveryToStart & { attemptCount: number },
+): Promise<void> {
+  await client.workflow.signalWithStart(deliveryWorkflow, {
+    ...startOptions(config, delivery),
+    args: [workflowInput(config, delivery.id, delivery.attemptCount + 1)],
+    signal: replaySignal,
+    signalArgs: [],
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+  });
+}
+
+/** Tells running deliveries something; one that has already closed needs no telling. */
+export async function signalDeliveries(
+  client: Client,
+  deliveryIds: readonly string[],
+  what: 'resume' | 'cancel',
+): Promise<void> {
+  const signal = what === 'resume' ? resumeSignal : cancelSignal;
+  await forEachLimited(deliveryIds, 16, async (id) => {
+    try {
+      await client.workflow.getHandle(deliveryWorkflowId(id)).signal(signal);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  });
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  });
+  await Promise.all(workers);
+}

@@ -1,0 +1,65 @@
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities } from '../activities/index.js';
+import type { ReadyConfig } from './config.js';
+import type { Db } from './db/database.js';
+import { createDeliveryAgent } from './delivery/send.js';
+import { startDispatchSweeper } from './delivery/dispatch.js';
+import type { SecretBox } from './security/secret-box.js';
+import { connectClient } from './temporal/client.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface WorkerDeps {
+  config: ReadyConfig;
+  db: Db;
+  box: SecretBox;
+  logger: Logger;
+  /** A prebuilt workflow bundle (tests build one per file); otherwise bundled at start. */
+  workflowBundle?: { code: string };
+  /** Run the dispatch sweeper in this process (default true). */
+  sweeper?: boolean;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Resolves when the worker has stopped (after shutdown() or a fatal error). */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * A delivery worker: polls the task queue, runs delivery workflows and attempts. Shutdown lets
+ * in-flight attempts finish (and record their rows) for up to 30 s before it gives up on them.
+ */
+export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
+  const { config, db, box, logger } = deps;
+  const connection = await NativeConnection.connect({ address: config.temporal.address ?? 'localhost:7233' });
+  const http = createDeliveryAgent({ allowPrivateNetworks: config.delivery.allowPrivateNetworks, timeoutMs: config.delivery.timeoutMs });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities({ db, box, http, config, logger: logger.child({ role: 'activity' }) }),
+    shutdownGraceTime: '30s',
+  });
+  const client = deps.sweeper === false ? undefined : await connectClient(config);
+  const stopSweeper = client ? startDispatchSweeper({ client, config, db, logger }) : async () => {};
+
+  const done = worker.run().finally(async () => {
+    await stopSweeper();
+    await client?.connection.close();
+    await http.close();
+    await connection.close();
+  });
+  return {
+    worker,
+    done,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,2 @@
+// The worker's workflow bundle: every workflow the task queue runs.
+export * from './delivery.js';
