@@ -16,7 +16,8 @@ declare module 'vitest' {
   }
 }
 
-const BASE_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/hookline_test_template';
+// One template per run (by pid), so two test runs on one machine do not drop each other's.
+const BASE_DATABASE_URL = process.env.TEST_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/hookline_test_template_${process.pid}`;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
