@@ -81,6 +81,8 @@ describe('one delivery end to end', () => {
 
     // the workflow is real, and carries ids only
     const handle = hookline.temporal.workflow.getHandle(`delivery-${delivery.id}`);
+    // the row is written by the attempt, a moment before the workflow itself completes
+    expect(await handle.result()).toBe('succeeded');
     expect((await handle.describe()).status.name).toBe('COMPLETED');
     const history = JSON.stringify((await handle.fetchHistory()).events);
     expect(history).not.toContain('user-u1');
