@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { Db } from '../db/database.js';
-import type { DeliveryStatus } from '../db/schema.js';
+import type { AttemptsTable, DeliveryStatus } from '../db/schema.js';
 import { beforeCursor, createdAtText, type Cursor, type Page, toPage } from './pagination.js';
 import { inScope, type Scope } from './scope.js';
 
@@ -123,7 +123,26 @@ export async function listAttempts(db: Db, deliveryId: string): Promise<Attempt[
     .where('delivery_id', '=', deliveryId)
     .orderBy('attempt_number')
     .execute();
-  return rows.map((r) => ({
+  return rows.map(toAttempt);
+}
+
+/** The attempts of a page of deliveries in one query (not one per delivery), by delivery id. */
+export async function listAttemptsOf(db: Db, deliveryIds: readonly string[]): Promise<Map<string, Attempt[]>> {
+  const byDelivery = new Map<string, Attempt[]>(deliveryIds.map((id) => [id, []]));
+  if (deliveryIds.length === 0) return byDelivery;
+  const rows = await db
+    .selectFrom('attempts')
+    .selectAll()
+    .where('delivery_id', 'in', [...deliveryIds])
+    .orderBy('delivery_id')
+    .orderBy('attempt_number')
+    .execute();
+  for (const row of rows) byDelivery.get(row.delivery_id)?.push(toAttempt(row));
+  return byDelivery;
+}
+
+function toAttempt(r: Selectable<AttemptsTable>): Attempt {
+  return {
     attemptNumber: r.attempt_number,
     startedAt: r.started_at.toISOString(),
     durationMs: r.duration_ms,
@@ -138,7 +157,7 @@ export async function listAttempts(db: Db, deliveryId: string): Promise<Attempt[
             bodyTruncated: r.response_body_truncated,
           },
     error: r.error_code === null ? null : { code: r.error_code, message: r.error_message ?? '' },
-  }));
+  };
 }
 
 /** Marks deliveries whose workflow has been started. */

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { getDelivery, listAttempts, listDeliveries, markReplayRequested, setDeliveryStatus } from '../../store/deliveries.js';
+import { getDelivery, listAttempts, listAttemptsOf, listDeliveries, markReplayRequested, setDeliveryStatus } from '../../store/deliveries.js';
 import { communityScope } from '../../store/scope.js';
 import { replayDeliveryWorkflow } from '../../temporal/deliveries.js';
 import { actingCommunity, scopeOf } from '../auth.js';
@@ -20,7 +20,8 @@ export function deliveryRoutes({ db, config, temporal }: ApiDeps): Router {
       limit: query.limit,
       cursor: cursorOrThrow(query.cursor),
     });
-    sendSuccess(res, 200, page.items.map((d) => presentDelivery(d, config)), page.nextCursor);
+    const attempts = await listAttemptsOf(db, page.items.map((d) => d.id));
+    sendSuccess(res, 200, page.items.map((d) => presentDelivery(d, config, attempts.get(d.id) ?? [])), page.nextCursor);
   });
 
   router.get('/deliveries/:id', async (req, res) => {

@@ -1,8 +1,8 @@
 import { Router } from 'express';
-import { checkUrl } from '../../destination/index.js';
+import { checkUrl, destinationPolicy } from '../../destination/index.js';
 import { dispatchDeliveries } from '../../delivery/dispatch.js';
 import { communityExists } from '../../store/communities.js';
-import { listDeliveries, listPendingDeliveryIds } from '../../store/deliveries.js';
+import { listAttemptsOf, listDeliveries, listPendingDeliveryIds } from '../../store/deliveries.js';
 import { recordEvent } from '../../store/events.js';
 import {
   createWebhook,
@@ -28,11 +28,7 @@ export function webhookRoutes(deps: ApiDeps): Router {
 
   /** SSRF defence at save time: the URL's text and every address its name resolves to. */
   async function checkedUrl(raw: string): Promise<string> {
-    const result = await checkUrl(raw, {
-      allowHttp: config.delivery.allowHttp,
-      allowPrivateNetworks: config.delivery.allowPrivateNetworks,
-      allowedPorts: 'any',
-    });
+    const result = await checkUrl(raw, destinationPolicy(config.delivery));
     if (!result.ok) {
       throw new ApiError(400, `invalid url: ${result.message}`, solutionFor(result.code), [
         { field: 'url', message: result.message, code: result.code },
@@ -100,6 +96,7 @@ export function webhookRoutes(deps: ApiDeps): Router {
   });
 
   router.delete('/webhooks/:id', async (req, res) => {
+    parseWith(emptyBody, req.body ?? {});
     const cancelled = await deleteWebhook(db, scopeOf(res), req.params.id);
     if (!cancelled) throw notFound('webhook');
     await signalDeliveries(temporal, cancelled, 'cancel').catch((error: unknown) =>
@@ -116,8 +113,15 @@ export function webhookRoutes(deps: ApiDeps): Router {
   });
 
   router.post('/webhooks/:id/test', async (req, res) => {
+    parseWith(emptyBody, req.body ?? {});
     const webhook = await getWebhook(db, scopeOf(res), req.params.id);
     if (!webhook) throw notFound('webhook');
+    // a disabled webhook gets no new deliveries (SPEC §5); a test would sit held, unseen
+    if (!webhook.active) {
+      throw new ApiError(409, 'the webhook is disabled, so a test event would not be sent', 'Enable it (PATCH {"active": true}) and send the test again.', [
+        { field: 'active', message: `is false (${webhook.disabledReason ?? 'disabled'})` },
+      ]);
+    }
     const result = await recordEvent(db, {
       communityId: webhook.communityId,
       type: 'webhook.test',
@@ -140,7 +144,8 @@ export function webhookRoutes(deps: ApiDeps): Router {
       { ...query, webhookId: webhook.id, status: query.status as never },
       { limit: query.limit, cursor: cursorOrThrow(query.cursor) },
     );
-    sendSuccess(res, 200, page.items.map((d) => presentDelivery(d, config)), page.nextCursor);
+    const attempts = await listAttemptsOf(db, page.items.map((d) => d.id));
+    sendSuccess(res, 200, page.items.map((d) => presentDelivery(d, config, attempts.get(d.id) ?? [])), page.nextCursor);
   });
 
   return router;
@@ -172,7 +177,7 @@ function solutionFor(code: string): string {
     case 'unresolvable_host':
       return 'Check the host name: it must resolve in public DNS.';
     case 'port_not_allowed':
-      return 'Use a port the operator allows (443 by default).';
+      return 'Use a port the operator allows (DELIVERY_ALLOWED_PORTS; 443 and 8443 by default).';
     default:
       return 'Give an absolute https:// URL such as https://example.com/webhooks.';
   }
