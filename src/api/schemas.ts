@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SOURCE_TYPES, SUBSCRIBABLE_TYPES } from '../catalog/event-types.js';
+import { DELIVERED_TYPES, SOURCE_TYPES, SUBSCRIBABLE_TYPES } from '../catalog/event-types.js';
 import { DELIVERY_STATUSES } from '../store/deliveries.js';
 import { ENCRYPTION_ALGORITHMS } from '../wire/encrypt.js';
 
@@ -99,18 +99,32 @@ const isoTime = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
 
 export const listQuery = z.strictObject({ limit, cursor, communityId: communityIdField });
 
-export const deliveryListQuery = z.strictObject({
+const deliveryListFields = {
   limit,
   cursor,
   communityId: communityIdField,
   webhookId: z.string().max(64).optional(),
   status: z.enum(DELIVERY_STATUSES as [string, ...string[]]).optional(),
-  eventType: z.string().max(64).optional(),
+  // deliveries to a channel.message.posted subscription are typed message.posted (SPEC §3)
+  eventType: z
+    .enum(DELIVERED_TYPES as [string, ...string[]], {
+      error: `must be one of ${DELIVERED_TYPES.join(', ')} (channel.message.posted deliveries are typed message.posted)`,
+    })
+    .optional(),
   since: isoTime.optional(),
   until: isoTime.optional(),
-});
+};
 
-export const webhookDeliveryListQuery = deliveryListQuery.omit({ webhookId: true, communityId: true });
+function windowRule(value: { since?: Date | undefined; until?: Date | undefined }, ctx: z.RefinementCtx) {
+  if (value.since && value.until && value.since >= value.until) {
+    ctx.addIssue({ code: 'custom', path: ['until'], message: 'must be later than since' });
+  }
+}
+
+export const deliveryListQuery = z.strictObject(deliveryListFields).superRefine(windowRule);
+
+const { webhookId: _webhookId, communityId: _communityId, ...webhookDeliveryListFields } = deliveryListFields;
+export const webhookDeliveryListQuery = z.strictObject(webhookDeliveryListFields).superRefine(windowRule);
 
 /** For actions that take no body: anything sent is an unknown field. */
 export const emptyBody = z.strictObject({});

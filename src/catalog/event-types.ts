@@ -127,6 +127,8 @@ export const EVENT_TYPES: readonly EventTypeDefinition[] = [
 
 export const SUBSCRIBABLE_TYPES = EVENT_TYPES.map((t) => t.type);
 export const SOURCE_TYPES = EVENT_TYPES.filter((t) => t.source).map((t) => t.type);
+/** The types a delivery can carry: what is emitted, and the test event (never a subscription-only type). */
+export const DELIVERED_TYPES = [...SOURCE_TYPES, 'webhook.test'];
 
 export function findEventType(type: string): EventTypeDefinition | undefined {
   return EVENT_TYPES.find((t) => t.type === type);
