@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseRetrySchedule } from './delivery/retry-schedule.js';
+import { defaultAllowedPorts, parseAllowedPorts } from './destination/policy.js';
 
 /**
  * Configuration from the environment (SPEC §7). Parsed once at start-up; a bad value stops the
@@ -52,6 +53,19 @@ const schema = z.object({
     }),
   DELIVERY_ALLOW_HTTP: booleanFlag.default(false),
   DELIVERY_ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
+  // unset: 443,8443 (and 80 with DELIVERY_ALLOW_HTTP); any port with DELIVERY_ALLOW_PRIVATE_NETWORKS
+  DELIVERY_ALLOWED_PORTS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const parsed = parseAllowedPorts(v);
+      if (!parsed.ok) {
+        ctx.addIssue({ code: 'custom', message: parsed.error });
+        return z.NEVER;
+      }
+      return parsed.ports;
+    }),
   SECRET_ROTATION_GRACE: z
     .string()
     .default('24h')
@@ -64,6 +78,8 @@ const schema = z.object({
       return parsed.scheduleMs[0]!;
     }),
   MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
+  // per API key and for the admin token; 0 turns the limit off
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(3000),
   LOG_LEVEL: logLevel.default('info'),
 });
 
@@ -82,9 +98,13 @@ export interface Config {
     replayRetentionMs: number;
     allowHttp: boolean;
     allowPrivateNetworks: boolean;
+    /** Ports a webhook URL may use; unset means defaultAllowedPorts (see src/destination/policy.ts). */
+    allowedPorts?: readonly number[] | 'any' | undefined;
   };
   secretRotationGraceMs: number;
   maxBodyBytes: number;
+  /** Requests per minute per API key (and for the admin token); 0 means unlimited. */
+  apiRateLimitPerMinute: number;
   logLevel: z.infer<typeof logLevel>;
 }
 
@@ -122,9 +142,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       replayRetentionMs: c.DELIVERY_REPLAY_RETENTION,
       allowHttp: c.DELIVERY_ALLOW_HTTP,
       allowPrivateNetworks: c.DELIVERY_ALLOW_PRIVATE_NETWORKS,
+      allowedPorts:
+        c.DELIVERY_ALLOWED_PORTS ??
+        defaultAllowedPorts({ allowHttp: c.DELIVERY_ALLOW_HTTP, allowPrivateNetworks: c.DELIVERY_ALLOW_PRIVATE_NETWORKS }),
     },
     secretRotationGraceMs: c.SECRET_ROTATION_GRACE,
     maxBodyBytes: c.MAX_BODY_BYTES,
+    apiRateLimitPerMinute: c.API_RATE_LIMIT_PER_MINUTE,
     logLevel: c.LOG_LEVEL,
   };
 }

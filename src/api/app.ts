@@ -4,6 +4,8 @@ import { sql } from 'kysely';
 import { authenticate } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError, errorBody, sendSuccess } from './envelope.js';
+import { guardInput } from './input-guard.js';
+import { apiRateLimit } from './rate-limit.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { communityRoutes } from './routes/communities.js';
 import { deliveryRoutes } from './routes/deliveries.js';
@@ -45,9 +47,13 @@ export function createApp(deps: ApiDeps): express.Express {
   });
 
   const v1 = express.Router();
+  // who is asking comes first: an unauthenticated request is answered 401 before its body is read,
+  // and the rate limit counts per resolved key, over-large and malformed bodies included
+  v1.use(authenticate(db, config.adminToken));
+  v1.use(apiRateLimit(config.apiRateLimitPerMinute));
   v1.use(requireJsonBody);
   v1.use(express.json({ limit: config.maxBodyBytes, strict: true, type: () => true }));
-  v1.use(authenticate(db, config.adminToken));
+  v1.use(guardInput);
   v1.use(catalogRoutes());
   v1.use(communityRoutes(deps));
   v1.use(webhookRoutes(deps));
@@ -86,8 +92,9 @@ function toApiError(error: unknown): ApiError {
     case 'entity.too.large':
       return new ApiError(413, 'the body is too large', 'Send a smaller body (see MAX_BODY_BYTES).');
     case 'entity.parse.failed':
+      // not the parser's message: it quotes the body, which may hold a key or secret
       return new ApiError(400, 'the body is not valid JSON', 'Send a well-formed JSON object.', [
-        { field: 'body', message: (error as Error).message },
+        { field: 'body', message: 'is not a well-formed JSON object or array' },
       ]);
     case 'encoding.unsupported':
     case 'charset.unsupported':
@@ -95,6 +102,12 @@ function toApiError(error: unknown): ApiError {
     case 'request.aborted':
     case 'request.size.invalid':
       return new ApiError(400, 'the body was cut short', 'Send the whole body with a correct Content-Length.');
+  }
+  // other client errors raised by Express and body-parser (an undecodable path parameter, a
+  // corrupt gzip body) carry a 4xx status; they are the client's to fix, not a 500
+  const status = (error as { status?: unknown }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new ApiError(status, 'the request could not be read', 'Check the URL encoding, Content-Encoding and body, then retry.');
   }
   return new ApiError(500, 'internal error', 'This is a bug in Hookline; the request id in x-request-id helps us find it.');
 }

@@ -5,7 +5,7 @@ import { decodeCursor } from '../../store/pagination.js';
 import { principalOf, requireAdmin } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError, notFound, sendSuccess } from '../envelope.js';
-import { createApiKeyBody, createCommunityBody, listQuery, updateApiKeyBody } from '../schemas.js';
+import { createApiKeyBody, createCommunityBody, emptyBody, listQuery, updateApiKeyBody } from '../schemas.js';
 import { parseWith } from '../validate.js';
 
 export function communityRoutes({ db }: ApiDeps): Router {
@@ -54,6 +54,7 @@ export function communityRoutes({ db }: ApiDeps): Router {
   });
 
   router.delete('/communities/:communityId/api-keys/:keyId', async (req, res) => {
+    parseWith(emptyBody, req.body ?? {});
     const communityId = await ownedCommunity(res, req.params.communityId);
     if (!(await revokeApiKey(db, communityId, req.params.keyId))) throw notFound('API key');
     sendSuccess(res, 200, { id: req.params.keyId, revoked: true });
