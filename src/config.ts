@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { parseRetrySchedule } from './delivery/retry-schedule.js';
 import { defaultAllowedPorts, parseAllowedPorts } from './destination/policy.js';
@@ -16,6 +17,8 @@ const secretsKey = z.string().refine((v) => Buffer.from(v, 'base64').length === 
   message: 'must be 32 random bytes in base64 (openssl rand -base64 32)',
 });
 
+const readableFile = z.string().refine((v) => existsSync(v), { message: 'must be the path of a readable file' });
+
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 const schema = z.object({
@@ -25,6 +28,15 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('hookline'),
   TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
+  // Temporal Cloud or a TLS cluster: an API key and/or mTLS files; TLS is on when any is given.
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: booleanFlag.optional(),
+  TEMPORAL_TLS_CERT: readableFile.optional(),
+  TEMPORAL_TLS_KEY: readableFile.optional(),
+  TEMPORAL_TLS_CA: readableFile.optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  TEMPORAL_METRICS_ADDRESS: z.string().regex(/^\S+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9465').optional(),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SECRETS_KEY: secretsKey.optional(),
   DELIVERY_TIMEOUT_MS: positiveInt.max(120_000).default(15_000),
@@ -88,7 +100,16 @@ export type RawConfig = z.infer<typeof schema>;
 export interface Config {
   port: number;
   databaseUrl: string;
-  temporal: { address: string | undefined; namespace: string; taskQueue: string; uiUrl: string };
+  temporal: {
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    uiUrl: string;
+    apiKey?: string | undefined;
+    tls?: TemporalTls | undefined;
+  };
+  /** Worker-side metrics: Hookline's own on a port, the Temporal SDK's at a bind address. */
+  metrics?: { workerPort: number | undefined; temporalAddress: string | undefined };
   adminToken: string | undefined;
   secretsKey: string | undefined;
   delivery: {
@@ -106,6 +127,14 @@ export interface Config {
   /** Requests per minute per API key (and for the admin token); 0 means unlimited. */
   apiRateLimitPerMinute: number;
   logLevel: z.infer<typeof logLevel>;
+}
+
+/** Paths of PEM files; read when connecting, so a renewed certificate is used at the next start. */
+export interface TemporalTls {
+  certPath: string | undefined;
+  keyPath: string | undefined;
+  caPath: string | undefined;
+  serverName: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -132,7 +161,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       namespace: c.TEMPORAL_NAMESPACE,
       taskQueue: c.TEMPORAL_TASK_QUEUE,
       uiUrl: c.TEMPORAL_UI_URL.replace(/\/$/, ''),
+      apiKey: c.TEMPORAL_API_KEY,
+      tls: temporalTls(c),
     },
+    metrics: { workerPort: c.WORKER_METRICS_PORT, temporalAddress: c.TEMPORAL_METRICS_ADDRESS },
     adminToken: c.ADMIN_TOKEN,
     secretsKey: c.SECRETS_KEY,
     delivery: {
@@ -151,6 +183,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiRateLimitPerMinute: c.API_RATE_LIMIT_PER_MINUTE,
     logLevel: c.LOG_LEVEL,
   };
+}
+
+function temporalTls(c: RawConfig): TemporalTls | undefined {
+  if ((c.TEMPORAL_TLS_CERT === undefined) !== (c.TEMPORAL_TLS_KEY === undefined)) {
+    const missing = c.TEMPORAL_TLS_CERT === undefined ? 'TEMPORAL_TLS_CERT' : 'TEMPORAL_TLS_KEY';
+    throw new ConfigError(`invalid configuration: ${missing} is required too (mTLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY)`);
+  }
+  const wanted =
+    c.TEMPORAL_TLS ?? (c.TEMPORAL_TLS_CERT !== undefined || c.TEMPORAL_TLS_CA !== undefined || c.TEMPORAL_API_KEY !== undefined);
+  if (!wanted) return undefined;
+  return { certPath: c.TEMPORAL_TLS_CERT, keyPath: c.TEMPORAL_TLS_KEY, caPath: c.TEMPORAL_TLS_CA, serverName: c.TEMPORAL_TLS_SERVER_NAME };
 }
 
 /** A config whose secrets are known to be present (after `npm start` filled the gaps). */

@@ -7,7 +7,9 @@ import type { Db } from './db/database.js';
 import { createDeliveryAgent } from './delivery/send.js';
 import { startDispatchSweeper } from './delivery/dispatch.js';
 import type { SecretBox } from './security/secret-box.js';
-import { connectClient } from './temporal/client.js';
+import { connectClient, temporalConnectionOptions } from './temporal/client.js';
+import { startMetricsServer } from './metrics/http.js';
+import { installTemporalRuntime } from './metrics/temporal-runtime.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -35,7 +37,8 @@ export interface RunningWorker {
  */
 export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const { config, db, box, logger } = deps;
-  const connection = await NativeConnection.connect({ address: config.temporal.address ?? 'localhost:7233' });
+  installTemporalRuntime(logger, config.metrics?.temporalAddress);
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const http = createDeliveryAgent({ allowPrivateNetworks: config.delivery.allowPrivateNetworks, timeoutMs: config.delivery.timeoutMs });
   const worker = await Worker.create({
     connection,
@@ -47,12 +50,16 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   });
   const client = deps.sweeper === false ? undefined : await connectClient(config);
   const stopSweeper = client ? startDispatchSweeper({ client, config, db, logger }) : async () => {};
+  const metricsPort = config.metrics?.workerPort;
+  const metricsServer = metricsPort !== undefined ? await startMetricsServer(metricsPort, logger) : undefined;
+  if (metricsServer) logger.info({ port: metricsServer.port }, 'worker metrics at /metrics');
 
   const done = worker.run().finally(async () => {
     await stopSweeper();
     await client?.connection.close();
     await http.close();
     await connection.close();
+    await metricsServer?.close();
   });
   return {
     worker,

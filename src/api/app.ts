@@ -11,6 +11,9 @@ import { communityRoutes } from './routes/communities.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { eventRoutes } from './routes/events.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { metricsEndpoint, requestMetrics } from '../metrics/http.js';
+import { dashboardRoutes } from './dashboard.js';
+import { docsRoutes, routeTemplate } from './openapi.js';
 
 /** The management API (SPEC §2). */
 export function createApp(deps: ApiDeps): express.Express {
@@ -18,6 +21,7 @@ export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(requestMetrics(routeTemplate));
 
   app.use((req, res, next) => {
     const requestId = randomUUID();
@@ -45,6 +49,10 @@ export function createApp(deps: ApiDeps): express.Express {
       errorBody(503, 'not ready', 'Check that Postgres and Temporal are running and reachable.', { postgres, temporal: temporalOk }),
     );
   });
+
+  app.get('/metrics', metricsEndpoint(db, logger));
+  app.use(docsRoutes());
+  app.use(dashboardRoutes());
 
   const v1 = express.Router();
   // who is asking comes first: an unauthenticated request is answered 401 before its body is read,

@@ -1,0 +1,110 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { NextStep } from '../delivery/decide-next.js';
+import type { SendResult } from '../delivery/send.js';
+import type { StoredEvent } from '../store/events.js';
+
+/**
+ * Hookline's Prometheus metrics, one registry per process. The API serves it at /metrics; a
+ * worker-only process serves it on WORKER_METRICS_PORT. In `npm start` and in tests the API and the
+ * worker share a process, so the API's /metrics shows the attempts the worker made.
+ */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+/** Deliveries that reached a final status (a replayed delivery counts again when it ends again). */
+export const deliveriesTotal = new Counter({
+  name: 'hookline_deliveries_total',
+  help: 'Deliveries that reached a final status, by status and event type',
+  labelNames: ['status', 'event_type'] as const,
+  registers: [registry],
+});
+
+export const attemptsTotal = new Counter({
+  name: 'hookline_attempts_total',
+  help: 'HTTP attempts, by outcome (success, http_error or the network error code) and response status class',
+  labelNames: ['outcome', 'status_class'] as const,
+  registers: [registry],
+});
+
+export const attemptDuration = new Histogram({
+  name: 'hookline_attempt_duration_seconds',
+  help: 'Duration of one HTTP attempt, from connect to the end of the response (or the error)',
+  labelNames: ['outcome'] as const,
+  buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60],
+  registers: [registry],
+});
+
+export const eventToFirstAttempt = new Histogram({
+  name: 'hookline_event_to_first_attempt_seconds',
+  help: 'Time from accepting an event (POST /v1/events) to the start of the first attempt of each delivery',
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+  registers: [registry],
+});
+
+export const apiRequestsTotal = new Counter({
+  name: 'hookline_api_requests_total',
+  help: 'API requests, by method, route template and status code',
+  labelNames: ['method', 'route', 'status'] as const,
+  registers: [registry],
+});
+
+export const apiRequestDuration = new Histogram({
+  name: 'hookline_api_request_duration_seconds',
+  help: 'API request duration, by method and route template',
+  labelNames: ['method', 'route'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers: [registry],
+});
+
+/** Read from Postgres on each scrape, so it is right across any number of API and worker processes. */
+type PendingSource = () => Promise<{ eventType: string; count: number }[]>;
+let pendingSource: PendingSource | undefined;
+
+export const pendingDeliveries = new Gauge({
+  name: 'hookline_deliveries_pending',
+  help: 'Deliveries not yet succeeded with more attempts to come (status pending), by event type; read from Postgres on scrape',
+  labelNames: ['event_type'] as const,
+  registers: [registry],
+  async collect() {
+    if (!pendingSource) return;
+    // a failed count shows as no series (absent, not a stale or zero value); the rest still scrapes
+    const rows = await pendingSource().catch(() => []);
+    this.reset();
+    for (const row of rows) this.set({ event_type: row.eventType }, row.count);
+  },
+});
+
+/** Only a process that serves the API reports the pending gauge (one source, not one per worker). */
+export function setPendingSource(source: PendingSource | undefined): void {
+  pendingSource = source;
+}
+
+export interface RecordedAttempt {
+  event: Pick<StoredEvent, 'type' | 'createdAt'>;
+  attemptNumber: number;
+  startedAt: Date;
+  sent: SendResult;
+  next: NextStep;
+}
+
+/** What the delivery activity reports after it has recorded an attempt row. */
+export interface AttemptMetrics {
+  attemptRecorded(attempt: RecordedAttempt): void;
+}
+
+export const deliveryMetrics: AttemptMetrics = {
+  attemptRecorded({ event, attemptNumber, startedAt, sent, next }) {
+    const outcome = sent.kind === 'error' ? sent.code : sent.status >= 200 && sent.status < 300 ? 'success' : 'http_error';
+    const statusClass = sent.kind === 'response' ? `${Math.floor(sent.status / 100)}xx` : 'none';
+    attemptsTotal.inc({ outcome, status_class: statusClass });
+    attemptDuration.observe({ outcome }, sent.durationMs / 1000);
+    if (attemptNumber === 1) {
+      eventToFirstAttempt.observe(Math.max(0, startedAt.getTime() - Date.parse(event.createdAt)) / 1000);
+    }
+    if (next.kind !== 'retry') deliveriesTotal.inc({ status: next.kind, event_type: event.type });
+  },
+};
+
+export async function metricsText(): Promise<{ contentType: string; body: string }> {
+  return { contentType: registry.contentType, body: await registry.metrics() };
+}
