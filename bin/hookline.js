@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// The `hookline` command: runs src/cli.ts in this process through tsx (no build step).
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../src/cli.ts');
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,129 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/global-setup.js';
+import { eventually, type Hookline, startHookline } from '../support/harness.js';
+import { TestReceiver } from '../support/receiver.js';
+
+/** The `hookline` command, run as an operator would: the bin shim in a child process. */
+let hookline: Hookline;
+let receiver: TestReceiver;
+
+beforeAll(async () => {
+  hookline = await startHookline();
+  receiver = await TestReceiver.start();
+});
+afterAll(async () => {
+  await receiver?.stop();
+  await hookline?.stop();
+});
+
+const BIN = path.resolve('bin/hookline.js');
+
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const base: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    // an empty data dir, so no token kept by a local `npm start` stands in for the one given here
+    HOOKLINE_DATA_DIR: path.resolve('test-artifacts/cli-data-none'),
+    DATABASE_URL: hookline.config.databaseUrl,
+    TEMPORAL_ADDRESS: hookline.config.temporal.address!,
+    ADMIN_TOKEN: hookline.adminToken,
+    SECRETS_KEY: hookline.config.secretsKey,
+    HOOKLINE_URL: hookline.api.url,
+  };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...base, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('hookline doctor', () => {
+  it('passes every check on a healthy stack, one line each', async () => {
+    const result = await run(['doctor']);
+    expect(result.stderr).toBe('');
+    const lines = result.stdout.trim().split('\n');
+    expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(lines.map(() => 'ok'));
+    const checked = lines.map((l) => l.slice(6, 24).trim());
+    expect(checked).toEqual(['configuration', 'secrets', 'postgres', 'temporal', 'namespace', 'search attributes', 'api']);
+    expect(result.stdout).toContain('HooklineDeliveryStatus');
+    expect(result.code).toBe(0);
+  });
+
+  it('says in one line that Temporal is down, and exits non-zero', async () => {
+    const port = await freePort();
+    const result = await run(['doctor'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}`, HOOKLINE_URL: '' });
+    expect(result.code).toBe(1);
+    const failures = result.stdout.split('\n').filter((l) => l.startsWith('FAIL'));
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatch(new RegExp(`^FAIL\\s+temporal\\s+cannot reach Temporal at 127\\.0\\.0\\.1:${port} \\(.+\\); check TEMPORAL_ADDRESS`));
+    expect(result.stdout).toMatch(/^ok\s+postgres/m);
+  });
+
+  it('names a bad variable and what is wrong with Postgres', async () => {
+    const badConfig = await run(['doctor'], { TEMPORAL_METRICS_ADDRESS: 'not an address' });
+    expect(badConfig.code).toBe(1);
+    expect(badConfig.stdout.trim()).toMatch(/^FAIL\s+configuration\s+invalid configuration: TEMPORAL_METRICS_ADDRESS/);
+
+    const port = await freePort();
+    const noPostgres = await run(['doctor'], { DATABASE_URL: `postgres://postgres:hunter2@127.0.0.1:${port}/hookline`, HOOKLINE_URL: '' });
+    expect(noPostgres.code).toBe(1);
+    expect(noPostgres.stdout).toMatch(new RegExp(`^FAIL\\s+postgres\\s+cannot connect to 127\\.0\\.0\\.1:${port}/hookline`, 'm'));
+    expect(noPostgres.stdout).not.toContain('hunter2');
+  });
+});
+
+describe('hookline webhooks and deliveries', () => {
+  it('lists the webhooks of a community', async () => {
+    const community = await hookline.newCommunity('CLI');
+    const other = await hookline.newCommunity('CLI other');
+    const created = await hookline.call('POST', '/v1/webhooks', { url: receiver.url, events: ['user.joined'] }, community.key);
+    const foreign = await hookline.call('POST', '/v1/webhooks', { url: `${receiver.url}/x`, events: ['user.joined'] }, other.key);
+    const result = await run(['webhooks', 'list', '--community', community.communityId]);
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+COMMUNITY\s+STATE\s+FORMAT\s+EVENTS\s+URL$/);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(created.body.data.id);
+    expect(lines[1]).toContain(receiver.url);
+    expect(result.stdout).not.toContain(foreign.body.data.id);
+
+    const json = await run(['webhooks', 'list', '--json']);
+    const ids = (JSON.parse(json.stdout) as { id: string }[]).map((w) => w.id);
+    expect(ids).toEqual(expect.arrayContaining([created.body.data.id, foreign.body.data.id]));
+  });
+
+  it('replays a delivery, and says what is wrong with a bad id or token', async () => {
+    const community = await hookline.newCommunity('CLI replay');
+    receiver.responder = () => ({ status: 200 });
+    await hookline.call('POST', '/v1/webhooks', { url: `${receiver.url}/cli`, events: ['user.joined'] }, community.key);
+    const event = await hookline.call(
+      'POST',
+      '/v1/events',
+      { type: 'user.joined', data: { user: { id: 'u-cli', username: 'cli' }, joinedAt: '2026-11-29T10:00:00.000Z' } },
+      community.key,
+    );
+    const deliveryId = event.body.data.deliveries[0].id as string;
+    const read = () => hookline.call('GET', `/v1/deliveries/${deliveryId}`, undefined, community.key);
+    await eventually(async () => ((await read()).body.data.status === 'succeeded' ? true : undefined));
+
+    const result = await run(['deliveries', 'replay', deliveryId]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^replaying ${deliveryId} \\(webhook wh_\\S+, 1 attempts so far\\)`));
+    await eventually(async () => {
+      const delivery = (await read()).body.data;
+      return delivery.status === 'succeeded' && delivery.attemptCount === 2 ? true : undefined;
+    });
+
+    const missing = await run(['deliveries', 'replay', 'dlv_nope']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^hookline: POST \/v1\/deliveries\/dlv_nope\/replay: delivery not found \(HTTP 404\)/);
+    const badToken = await run(['webhooks', 'list'], { ADMIN_TOKEN: 'adm_not_the_right_token' });
+    expect(badToken.code).toBe(1);
+    expect(badToken.stderr).toContain('HTTP 401');
+    const usage = await run(['frobnicate']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('usage: hookline');
+  });
+});
