@@ -7,7 +7,8 @@ import { ApiError, notFound } from './envelope.js';
 
 export type Principal = { kind: 'admin' } | { kind: 'community'; communityId: string; keyId: string };
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/;
+// the scheme is case-insensitive (RFC 9110 §11.1); the token is base64url-ish and bounded
+const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]{1,512}) *$/i;
 
 /** Resolves `Authorization: Bearer <token>` to the operator or a community (401 otherwise). */
 export function authenticate(db: Db, adminToken: string) {
