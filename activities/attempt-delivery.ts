@@ -4,12 +4,12 @@ import type { Config } from '../src/config.js';
 import type { Db } from '../src/db/database.js';
 import { type AttemptOutcome, decideNext, type NextStep, parseRetryAfter } from '../src/delivery/decide-next.js';
 import { sendWebhook, type SendResult } from '../src/delivery/send.js';
-import { checkUrlSyntax } from '../src/destination/index.js';
+import { checkUrlSyntax, destinationPolicy } from '../src/destination/index.js';
 import type { SecretBox } from '../src/security/secret-box.js';
 import { signatureHeader } from '../src/signing/index.js';
 import { loadDeliveryForAttempt, recordAttempt, setDeliveryStatus } from '../src/store/deliveries.js';
 import { loadEventById } from '../src/store/events.js';
-import { disableWebhook, loadWebhookForDelivery } from '../src/store/webhooks.js';
+import { disableWebhook, loadWebhookForDelivery, recordWebhookOutcome } from '../src/store/webhooks.js';
 import { VERSION } from '../src/version.js';
 import { encryptBody } from '../src/wire/encrypt.js';
 import { renderBody } from '../src/wire/render.js';
@@ -28,7 +28,7 @@ export type AttemptResult =
   /** The webhook or delivery is gone: nothing was sent and nothing more will be. */
   | { kind: 'cancelled' };
 
-export interface ActivityDeps {
+export interface AttemptDeps {
   db: Db;
   box: SecretBox;
   http: Dispatcher;
@@ -39,7 +39,7 @@ export interface ActivityDeps {
   random?: () => number;
 }
 
-export function createActivities(deps: ActivityDeps) {
+export function attemptActivities(deps: AttemptDeps) {
   const now = deps.now ?? (() => new Date());
   const random = deps.random ?? Math.random;
 
@@ -91,11 +91,9 @@ export function createActivities(deps: ActivityDeps) {
           : {}),
       };
 
-      const urlCheck = checkUrlSyntax(webhook.url, {
-        allowHttp: config.delivery.allowHttp,
-        allowPrivateNetworks: config.delivery.allowPrivateNetworks,
-        allowedPorts: 'any',
-      });
+      // the same policy as at create time (scheme, credentials, ports, literal addresses); names are
+      // judged again at connect time by the agent's guarded DNS lookup
+      const urlCheck = checkUrlSyntax(webhook.url, destinationPolicy(config.delivery));
       const sent: SendResult = urlCheck.ok
         ? await sendWebhook(deps.http, webhook.url, headers, body, config.delivery.timeoutMs)
         : { kind: 'error', code: 'blocked_destination', message: urlCheck.message, durationMs: 0 };
@@ -141,7 +139,16 @@ export function createActivities(deps: ActivityDeps) {
             ? { status: 'pending', nextAttemptAt: new Date(startedAt.getTime() + sent.durationMs + next.delayMs) }
             : { status: 'failed', nextAttemptAt: null },
       );
-      if (next.kind === 'failed' && next.reason === 'gone') await disableWebhook(db, webhook.id, 'gone');
+      if (next.kind === 'failed' && next.reason === 'gone') {
+        await disableWebhook(db, webhook.id, 'gone');
+      } else {
+        const failing = await recordWebhookOutcome(db, webhook.id, {
+          ok: next.kind === 'succeeded',
+          at: startedAt,
+          disableAfterMs: config.delivery.disableWebhookAfterMs,
+        });
+        if (failing) log.warn({ webhookId: webhook.id }, 'webhook disabled: every attempt has failed for WEBHOOK_DISABLE_AFTER');
+      }
       log.info(
         { webhookId: webhook.id, status: sent.kind === 'response' ? sent.status : undefined, error: sent.kind === 'error' ? sent.code : undefined, next: next.kind, durationMs: sent.durationMs },
         'attempt recorded',
@@ -150,5 +157,3 @@ export function createActivities(deps: ActivityDeps) {
     },
   };
 }
-
-export type Activities = ReturnType<typeof createActivities>;

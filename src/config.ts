@@ -63,6 +63,18 @@ const schema = z.object({
       }
       return parsed.scheduleMs[0]!;
     }),
+  WEBHOOK_DISABLE_AFTER: z
+    .string()
+    .default('5d')
+    .transform((v, ctx) => {
+      const parsed = parseRetrySchedule(v);
+      if (!parsed.ok || parsed.scheduleMs.length !== 1) {
+        ctx.addIssue({ code: 'custom', message: 'must be one duration such as 5d or 36h' });
+        return z.NEVER;
+      }
+      return parsed.scheduleMs[0]!;
+    }),
+  BULK_REPLAY_RATE: z.coerce.number().int().min(1).max(1000).default(50),
   DELIVERY_ALLOW_HTTP: booleanFlag.default(false),
   DELIVERY_ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
   // unset: 443,8443 (and 80 with DELIVERY_ALLOW_HTTP); any port with DELIVERY_ALLOW_PRIVATE_NETWORKS
@@ -117,6 +129,10 @@ export interface Config {
     retryScheduleMs: number[];
     retryJitter: number;
     replayRetentionMs: number;
+    /** A webhook whose attempts have all failed for this long is disabled ("failing"). */
+    disableWebhookAfterMs: number;
+    /** Replays a bulk replay job starts per second. */
+    bulkReplayRatePerSecond: number;
     allowHttp: boolean;
     allowPrivateNetworks: boolean;
     /** Ports a webhook URL may use; unset means defaultAllowedPorts (see src/destination/policy.ts). */
@@ -172,6 +188,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryScheduleMs: c.DELIVERY_RETRY_SCHEDULE,
       retryJitter: c.DELIVERY_RETRY_JITTER,
       replayRetentionMs: c.DELIVERY_REPLAY_RETENTION,
+      disableWebhookAfterMs: c.WEBHOOK_DISABLE_AFTER,
+      bulkReplayRatePerSecond: c.BULK_REPLAY_RATE,
       allowHttp: c.DELIVERY_ALLOW_HTTP,
       allowPrivateNetworks: c.DELIVERY_ALLOW_PRIVATE_NETWORKS,
       allowedPorts:

@@ -1,10 +1,13 @@
 import {
   condition,
+  continueAsNew,
   defineQuery,
   defineSignal,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { AttemptResult, createActivities } from '../activities/index.js';
 import { DELIVERY_STATUS } from './search-attributes.js';
@@ -27,6 +30,8 @@ export interface DeliveryWorkflowInput {
   replayRetentionMs: number;
   /** Upper bound of one attempt (HTTP timeout plus the database writes around it). */
   attemptTimeoutMs: number;
+  /** Failed attempts already made in the current run of the schedule (when continued as new). */
+  failuresBefore?: number;
 }
 
 export type DeliveryPhase =
@@ -57,6 +62,12 @@ export const deliveryStateQuery = defineQuery<DeliveryState>('deliveryState');
 
 /** A held delivery re-checks its webhook this often, in case a resume signal never came. */
 const HELD_RECHECK_MS = 60 * 60 * 1000;
+
+/**
+ * Hourly re-checks of a long-held delivery, or many replays, grow one history without bound; past
+ * this many events the loop carries its position into a fresh run (about 90 hours of holding).
+ */
+const CONTINUE_AS_NEW_AFTER_EVENTS = 1000;
 
 export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<DeliveryPhase> {
   const { attemptDelivery } = proxyActivities<ReturnType<typeof createActivities>>({
@@ -93,14 +104,20 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     return phase;
   };
 
-  let failuresBefore = 0;
+  let failuresBefore = input.failuresBefore ?? 0;
   for (;;) {
     if (cancelRequested) return finish('cancelled');
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength > CONTINUE_AS_NEW_AFTER_EVENTS) {
+      // at the loop's top every signal so far is accounted for: the next run starts with an attempt
+      await continueAsNew<typeof deliveryWorkflow>({ ...input, firstAttemptNumber: state.nextAttemptNumber, failuresBefore });
+    }
     replayRequested = false;
     resumeRequested = false;
     state.phase = 'attempting';
     state.nextAttemptAt = null;
     setSearchStatus('pending');
+    setCurrentDetails(`attempt ${state.nextAttemptNumber} in progress`);
 
     const result: AttemptResult = await attemptDelivery({
       deliveryId: input.deliveryId,
@@ -111,7 +128,9 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     if (result.kind === 'cancelled') return finish('cancelled');
     if (result.kind === 'held') {
       state.phase = 'held';
+      setCurrentDetails(`held: the webhook is disabled; attempt ${state.nextAttemptNumber} waits for it to be enabled`);
       await condition(() => resumeRequested || replayRequested || cancelRequested, HELD_RECHECK_MS);
+      if (replayRequested) failuresBefore = 0;
       continue;
     }
 
@@ -130,6 +149,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
       failuresBefore += 1;
       state.phase = 'waiting_retry';
       state.nextAttemptAt = new Date(Date.now() + next.delayMs).toISOString();
+      setCurrentDetails(`attempt ${state.attemptsMade} failed (${describe(result.responseStatus)}); attempt ${state.nextAttemptNumber} at ${state.nextAttemptAt}`);
       await condition(() => replayRequested || cancelRequested, next.delayMs);
       if (replayRequested) failuresBefore = 0;
       continue;
@@ -138,8 +158,13 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     // failed: the schedule is spent, or the receiver answered 410 Gone
     finish('failed');
     state.phase = 'waiting_replay';
+    setCurrentDetails(`failed after attempt ${state.attemptsMade} (${describe(result.responseStatus)}, ${next.reason}); waiting for a replay`);
     const replayed = await condition(() => replayRequested || cancelRequested, input.replayRetentionMs);
     if (!replayed || cancelRequested) return cancelRequested ? finish('cancelled') : 'failed';
     failuresBefore = 0;
   }
+}
+
+function describe(responseStatus: number | null): string {
+  return responseStatus === null ? 'no response' : `HTTP ${responseStatus}`;
 }

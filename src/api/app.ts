@@ -9,6 +9,7 @@ import { apiRateLimit } from './rate-limit.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { communityRoutes } from './routes/communities.js';
 import { deliveryRoutes } from './routes/deliveries.js';
+import { replayJobRoutes } from './routes/replay-jobs.js';
 import { eventRoutes } from './routes/events.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { metricsEndpoint, requestMetrics } from '../metrics/http.js';
@@ -67,6 +68,7 @@ export function createApp(deps: ApiDeps): express.Express {
   v1.use(webhookRoutes(deps));
   v1.use(eventRoutes(deps));
   v1.use(deliveryRoutes(deps));
+  v1.use(replayJobRoutes(deps));
   app.use('/v1', v1);
 
   app.use((req, _res, next) => next(new ApiError(404, `no route ${req.method} ${req.path}`, 'See /openapi.json for the routes.')));

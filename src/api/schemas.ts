@@ -128,3 +128,8 @@ export const webhookDeliveryListQuery = z.strictObject(webhookDeliveryListFields
 
 /** For actions that take no body: anything sent is an unknown field. */
 export const emptyBody = z.strictObject({});
+
+/** POST /v1/webhooks/:id/replay: the window of failed deliveries to replay, on their creation time. */
+export const webhookReplayBody = z
+  .strictObject({ since: z.iso.datetime({ offset: true }).transform((v) => new Date(v)), until: isoTime.optional() })
+  .superRefine(windowRule);

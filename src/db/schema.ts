@@ -37,6 +37,7 @@ export interface WebhooksTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   deleted_at: Date | null;
+  failing_since: Date | null;
 }
 
 export interface WebhookSecretsTable {
@@ -90,6 +91,23 @@ export interface AttemptsTable {
   created_at: Timestamp;
 }
 
+export interface ReplayJobsTable {
+  id: string;
+  community_id: string;
+  webhook_id: string;
+  since: Date;
+  until: Date | null;
+  status: 'running' | 'completed' | 'failed';
+  total: number;
+  done: Generated<number>;
+  failed: Generated<number>;
+  cursor_created_at: string | null;
+  cursor_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  completed_at: Date | null;
+}
+
 export interface Database {
   communities: CommunitiesTable;
   api_keys: ApiKeysTable;
@@ -98,4 +116,5 @@ export interface Database {
   events: EventsTable;
   deliveries: DeliveriesTable;
   attempts: AttemptsTable;
+  replay_jobs: ReplayJobsTable;
 }

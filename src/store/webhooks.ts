@@ -162,7 +162,7 @@ export async function updateWebhook(
         ...(patch.events !== undefined ? { events: patch.events } : {}),
         ...(patch.channelIds !== undefined ? { channel_ids: patch.channelIds } : {}),
         ...(patch.active !== undefined
-          ? { active: patch.active, disabled_reason: patch.active ? null : 'disabled' }
+          ? { active: patch.active, disabled_reason: patch.active ? null : 'disabled', ...(patch.active ? { failing_since: null } : {}) }
           : {}),
         ...(patch.encryption !== undefined ? keepKeyIfOmitted(box, patch.encryption, current) : {}),
         updated_at: new Date(),
@@ -287,6 +287,37 @@ export async function listSubscribedWebhooks(db: Db, communityId: string, types:
     .where('deleted_at', 'is', null)
     .where('events', '&&', sql<string[]>`${types}::text[]`)
     .execute();
+}
+
+/**
+ * Tracks a webhook's failing streak (SPEC §5, WEBHOOK_DISABLE_AFTER): a success ends it; a failure
+ * starts it or, when it began at least `disableAfterMs` before this attempt, disables the webhook
+ * with reason "failing". One statement, so concurrent attempts cannot lose the streak's start.
+ * Returns true when the webhook is now disabled for failing.
+ */
+export async function recordWebhookOutcome(
+  db: Db,
+  id: string,
+  outcome: { ok: boolean; at: Date; disableAfterMs: number },
+): Promise<boolean> {
+  if (outcome.ok) {
+    await db.updateTable('webhooks').set({ failing_since: null }).where('id', '=', id).where('failing_since', 'is not', null).execute();
+    return false;
+  }
+  const threshold = new Date(outcome.at.getTime() - outcome.disableAfterMs);
+  const row = await db
+    .updateTable('webhooks')
+    .set({
+      failing_since: sql<Date>`coalesce(failing_since, ${outcome.at})`,
+      active: sql<boolean>`case when active and failing_since <= ${threshold} then false else active end`,
+      disabled_reason: sql<string | null>`case when active and failing_since <= ${threshold} then 'failing' else disabled_reason end`,
+      updated_at: sql<Date>`case when active and failing_since <= ${threshold} then now() else updated_at end`,
+    })
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .returning(['active', 'disabled_reason'])
+    .executeTakeFirst();
+  return row !== undefined && !row.active && row.disabled_reason === 'failing';
 }
 
 export async function disableWebhook(db: Db, id: string, reason: string): Promise<void> {

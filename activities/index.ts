@@ -1,0 +1,33 @@
+import type { Client } from '@temporalio/client';
+import type { Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import type { Config } from '../src/config.js';
+import type { Db } from '../src/db/database.js';
+import type { SecretBox } from '../src/security/secret-box.js';
+import { attemptActivities } from './attempt-delivery.js';
+import { replayJobActivities } from './replay-job.js';
+
+export type { AttemptInput, AttemptResult } from './attempt-delivery.js';
+export type { ReplayBatchInput, ReplayBatchResult } from './replay-job.js';
+
+/**
+ * Every activity the worker runs, built from its dependencies (the samples' `createActivities(deps)`
+ * shape). Workflows import this module's types only.
+ */
+export interface ActivityDeps {
+  db: Db;
+  box: SecretBox;
+  http: Dispatcher;
+  config: Pick<Config, 'delivery' | 'temporal'>;
+  logger: Logger;
+  /** Injected for tests; default to the wall clock, Math.random and the worker's client. */
+  now?: () => Date;
+  random?: () => number;
+  temporal?: Client;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return { ...attemptActivities(deps), ...replayJobActivities(deps) };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
