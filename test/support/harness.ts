@@ -20,6 +20,13 @@ import { startWorker, type RunningWorker, WORKFLOWS_PATH } from '../../src/worke
 let runtimeInstalled = false;
 let bundle: Promise<{ code: string }> | undefined;
 
+/** The SDK's runtime, once per process and before any connection (a time-skipping env included). */
+export function installTestRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+}
+
 export const LOG_DIR = path.resolve('test-artifacts/logs');
 
 export function workflowBundle(): Promise<{ code: string }> {
@@ -42,13 +49,18 @@ export interface Hookline {
   stop(): Promise<void>;
 }
 
-export async function startHookline(env: Record<string, string> = {}, options: { worker?: boolean } = {}): Promise<Hookline> {
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    runtimeInstalled = true;
-  }
+export interface HooklineOptions {
+  /** Start a worker (default true). */
+  worker?: boolean;
+  /** Outside vitest (scripts/record-histories.ts), what global setup would otherwise provide. */
+  temporalAddress?: string;
+  databaseTemplateUrl?: string;
+}
+
+export async function startHookline(env: Record<string, string> = {}, options: HooklineOptions = {}): Promise<Hookline> {
+  installTestRuntime();
   const suffix = randomBytes(6).toString('hex');
-  const templateUrl = new URL(inject('databaseTemplateUrl'));
+  const templateUrl = new URL(options.databaseTemplateUrl ?? inject('databaseTemplateUrl'));
   const template = templateUrl.pathname.slice(1);
   const databaseUrl = new URL(templateUrl);
   databaseUrl.pathname = `/hookline_test_${suffix}`;
@@ -57,7 +69,7 @@ export async function startHookline(env: Record<string, string> = {}, options: {
   const config = requireSecrets(
     loadConfig({
       DATABASE_URL: databaseUrl.toString(),
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_ADDRESS: options.temporalAddress ?? inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: `hookline-test-${suffix}`,
       ADMIN_TOKEN: `adm_${randomBytes(16).toString('hex')}`,
       SECRETS_KEY: randomBytes(32).toString('base64'),
