@@ -1,0 +1,48 @@
+/**
+ * The benchmark's receiver, a process of its own (forked with IPC): a plain Node HTTP server on
+ * loopback that reads each POST, answers 200 at once and reports `webhook-id` + arrival time to the
+ * parent in small batches. Requests without a `webhook-id` (the raw scenario) are only counted.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+type ToParent =
+  | { type: 'ready'; port: number }
+  | { type: 'arrivals'; ids: string[]; at: number[] }
+  | { type: 'count'; count: number; nonce: number };
+
+const send = (message: ToParent) => process.send?.(message);
+
+let count = 0;
+let ids: string[] = [];
+let at: number[] = [];
+
+const server = http.createServer((req, res) => {
+  req.on('data', () => {});
+  req.on('end', () => {
+    count += 1;
+    const id = req.headers['webhook-id'];
+    if (typeof id === 'string') {
+      ids.push(id);
+      at.push(Date.now());
+    }
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
+    res.end('ok');
+  });
+});
+server.keepAliveTimeout = 60_000;
+server.headersTimeout = 65_000;
+
+setInterval(() => {
+  if (ids.length === 0) return;
+  send({ type: 'arrivals', ids, at });
+  ids = [];
+  at = [];
+}, 5).unref();
+
+process.on('message', (message: { type: string; nonce?: number }) => {
+  if (message.type === 'count') send({ type: 'count', count, nonce: message.nonce ?? 0 });
+});
+process.on('disconnect', () => process.exit(0));
+
+server.listen(0, '127.0.0.1', () => send({ type: 'ready', port: (server.address() as AddressInfo).port }));

@@ -1,0 +1,389 @@
+/**
+ * `npm run bench [-- scenario ...] [--quick] [--runs=N] [--window=S] [--concurrency=N]`
+ *
+ * Measures Hookline against the engine's floor on this machine: starts (or reuses, with
+ * TEMPORAL_ADDRESS) a Temporal dev server, a fresh Postgres database, the API and one worker as
+ * separate processes, the floor's worker and a receiver on loopback; runs each scenario after a
+ * warm-up; prints a table and writes bench/results.json (a full run) or bench/results/<names>.json
+ * (some scenarios). Method and latest figures: BENCHMARKS.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { WORKER_TUNING } from '../src/worker.js';
+import {
+  cpuSeconds,
+  descendants,
+  killAllChildrenNow,
+  loadAverage,
+  machineJiffies,
+  progress,
+  progressDone,
+  ROOT,
+  stopAllChildren,
+  topProcesses,
+} from './lib.js';
+import {
+  apiScenario,
+  fanoutScenario,
+  floorScenario,
+  FULL,
+  parkedScenario,
+  type Profile,
+  QUICK,
+  rawScenario,
+  sustainedScenario,
+  sustainedSetup,
+  warmHookline,
+} from './scenarios.js';
+import {
+  type BenchDatabase,
+  type Floor,
+  freshDatabase,
+  HOOKLINE_BENCH_ENV,
+  type Hookline,
+  makeLogDir,
+  Receiver,
+  startFloor,
+  startHookline,
+  startTemporal,
+  type TemporalServer,
+} from './stack.js';
+import { tuneScenario } from './tune.js';
+
+const SCENARIOS = ['raw', 'floor', 'sustained', 'fanout', 'api', 'parked'] as const;
+type Scenario = (typeof SCENARIOS)[number] | 'tune';
+
+function parseArgs(argv: string[]) {
+  const names = argv.filter((a) => !a.startsWith('--'));
+  for (const name of names) {
+    if (![...SCENARIOS, 'tune'].includes(name as Scenario)) {
+      process.stderr.write(`unknown scenario "${name}"; one of: ${SCENARIOS.join(', ')}, tune\n`);
+      process.exit(2);
+    }
+  }
+  const flag = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  const base = argv.includes('--quick') ? QUICK : FULL;
+  const profile: Profile = {
+    ...base,
+    ...(flag('runs') ? { runs: Number(flag('runs')) } : {}),
+    ...(flag('window') ? { windowMs: Number(flag('window')) * 1000 } : {}),
+    ...(flag('warmup') ? { warmupMs: Number(flag('warmup')) * 1000 } : {}),
+    ...(flag('concurrency') ? { concurrency: Number(flag('concurrency')) } : {}),
+    ...(flag('parked') ? { parked: Number(flag('parked')) } : {}),
+    ...(flag('fanout') ? { fanout: Number(flag('fanout')) } : {}),
+  };
+  const selected: Scenario[] = names.length > 0 ? (names as Scenario[]) : [...SCENARIOS];
+  return { selected, profile, full: names.length === 0, quick: argv.includes('--quick'), tuneOnly: flag('only') };
+}
+
+function sh(command: string, args: string[]): string {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function packageVersion(name: string): string {
+  try {
+    return JSON.parse(readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * What else used the CPU during the run: the machine's busy time minus this benchmark's processes
+ * and minus Postgres (which serves the benchmark, and other users too: it cannot be told apart).
+ */
+function startNoiseMonitor() {
+  const samples: number[] = [];
+  const loads: number[] = [];
+  const postgresPids = () =>
+    sh('pgrep', ['-x', 'postgres'])
+      .split('\n')
+      .map(Number)
+      .filter((n) => n > 0);
+  const ours = () => [process.pid, ...descendants(process.pid), ...postgresPids()];
+  let last = { jiffies: machineJiffies(), cpu: new Map(ours().map((pid) => [pid, cpuSeconds(pid)])) };
+  const timer = setInterval(() => {
+    const jiffies = machineJiffies();
+    const pids = ours();
+    const cpu = new Map(pids.map((pid) => [pid, cpuSeconds(pid)]));
+    let oursSeconds = 0;
+    for (const [pid, seconds] of cpu) {
+      const before = last.cpu.get(pid);
+      if (before !== undefined && !Number.isNaN(before) && !Number.isNaN(seconds)) oursSeconds += seconds - before;
+    }
+    const busySeconds = (jiffies.busy - last.jiffies.busy) / 100;
+    const wallSeconds = (jiffies.total - last.jiffies.total) / 100 / os.cpus().length;
+    if (wallSeconds > 0) samples.push(Math.max(0, busySeconds - oursSeconds) / wallSeconds);
+    loads.push(loadAverage()[0]);
+    last = { jiffies, cpu };
+  }, 5000);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      const mean = samples.length ? samples.reduce((a, b) => a + b, 0) / samples.length : 0;
+      return {
+        otherProcessesCores: { mean: Number(mean.toFixed(2)), max: Number(Math.max(0, ...samples).toFixed(2)) },
+        loadAverage1m: { min: Math.min(...loads), max: Math.max(...loads) },
+      };
+    },
+  };
+}
+
+interface Check {
+  what: string;
+  value: number;
+  limit: number;
+  comparison: '≥' | '≤';
+  ok: boolean;
+  by: string;
+}
+
+function check(what: string, value: number | undefined, comparison: '≥' | '≤', limit: number | undefined): Check | undefined {
+  if (value === undefined || limit === undefined || Number.isNaN(value) || Number.isNaN(limit)) return undefined;
+  const ok = comparison === '≥' ? value >= limit : value <= limit;
+  const by = ok ? 'met' : `missed by ${Math.abs(((value - limit) / limit) * 100).toFixed(0)}%`;
+  return { what, value: Number(value.toFixed(2)), limit: Number(limit.toFixed(2)), comparison, ok, by };
+}
+
+async function main() {
+  const { selected, profile, full, quick, tuneOnly } = parseArgs(process.argv.slice(2));
+  const runId = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  const logDir = makeLogDir(runId);
+  const started = Date.now();
+  const want = (s: Scenario) => selected.includes(s);
+  const needHookline = ['sustained', 'fanout', 'api', 'parked'].some((s) => want(s as Scenario));
+  const needTemporal = needHookline || want('floor');
+
+  const results: Record<string, any> = {
+    runId,
+    startedAt: new Date(started).toISOString(),
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    profile,
+    machine: {
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: os.cpus().length,
+      memoryGb: Number((os.totalmem() / 2 ** 30).toFixed(1)),
+      os: `${os.type()} ${os.release()}`,
+    },
+    versions: {
+      node: process.version,
+      temporalCli: sh(process.env.TEMPORAL_CLI_PATH ?? 'temporal', ['--version']),
+      temporalSdk: packageVersion('@temporalio/worker'),
+      undici: packageVersion('undici'),
+      express: packageVersion('express'),
+      pg: packageVersion('pg'),
+      postgres: 'unknown',
+      hookline: `${sh('git', ['rev-parse', '--short', 'HEAD'])}${sh('git', ['status', '--porcelain', '--', 'src', 'workflows', 'activities']) ? ' (with uncommitted changes)' : ''}`,
+    },
+    settings: { hooklineEnv: HOOKLINE_BENCH_ENV, workerTuning: WORKER_TUNING, temporal: 'not started' },
+    load: { before: loadAverage(), topBefore: topProcesses() },
+    scenarios: {},
+  };
+  process.stderr.write(
+    `Hookline bench ${runId}: ${selected.join(', ')}${quick ? ' (quick)' : ''}; load average ${results.load.before.join(' ')}; logs in ${path.relative(ROOT, logDir)}\n`,
+  );
+  if (results.load.before[0] > 0.5) {
+    process.stderr.write(`warning: the machine is busy (load ${results.load.before[0]}); figures will be noisy\n`);
+  }
+  const noise = startNoiseMonitor();
+
+  let temporal: TemporalServer | undefined;
+  let db: BenchDatabase | undefined;
+  let hookline: Hookline | undefined;
+  let floor: Floor | undefined;
+  let client: Client | undefined;
+  const interrupted = () => {
+    killAllChildrenNow();
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+
+  try {
+    if (want('tune')) {
+      results.scenarios.tune = await tuneScenario({ logDir, runId, profile, ...(tuneOnly ? { only: tuneOnly.split(',') } : {}) });
+    }
+    const rx = await Receiver.start(logDir);
+    if (want('raw')) {
+      results.scenarios.raw = await rawScenario(rx, profile);
+      progressDone(`raw: ${results.scenarios.raw.requestsPerSecond.median} POSTs/s`);
+    }
+    if (needTemporal) {
+      progress('starting Temporal');
+      temporal = await startTemporal(logDir);
+      results.settings.temporal = temporal.settings;
+      client = new Client({ connection: await Connection.connect({ address: temporal.address }), namespace: 'default' });
+    }
+    if (want('floor')) {
+      progress('starting the floor worker');
+      floor = await startFloor({ logDir, runId, temporalAddress: temporal!.address });
+      results.scenarios.floor = await floorScenario(floor, rx, runId, profile);
+      progressDone(`floor: ${results.scenarios.floor.perSecond.median} workflows/s`);
+      await floor.stop();
+      floor = undefined;
+    }
+    if (needHookline) {
+      progress('creating the database, starting the API and the worker');
+      db = await freshDatabase(runId);
+      results.versions.postgres = (await db.pool.query<{ v: string }>('show server_version')).rows[0]?.v ?? 'unknown';
+      hookline = await startHookline({ logDir, runId, temporalAddress: temporal!.address, databaseUrl: db.url });
+      const setup = await sustainedSetup(hookline, rx);
+      await warmHookline(hookline, rx, setup, profile);
+      if (want('sustained')) {
+        results.scenarios.sustained = await sustainedScenario(hookline, rx, client, setup, profile);
+        const s = results.scenarios.sustained;
+        progressDone(`sustained: ${s.max.perSecond.median} deliveries/s; p99 at half ${s.half.latencyMs.p99.median} ms`);
+      }
+      if (want('fanout')) {
+        results.scenarios.fanout = await fanoutScenario(hookline, rx, profile);
+        const f = results.scenarios.fanout;
+        progressDone(`fanout: 202 in ${f.acceptedMs.median} ms, all ${f.webhooks} in ${f.allArrivedSeconds.median} s`);
+      }
+      if (want('api')) {
+        results.scenarios.api = await apiScenario(hookline, profile);
+        progressDone(`api: ${results.scenarios.api.max.requestsPerSecond.median} requests/s; p99 at 200/s ${results.scenarios.api.at200.p99Ms.median} ms`);
+      }
+      if (want('parked')) {
+        results.scenarios.parked = await parkedScenario(hookline, rx, db, temporal!, profile);
+        const p = results.scenarios.parked;
+        progressDone(`parked: worker ${p.worker.rssMb.median} MB, ${p.worker.cpuPercent.median}% CPU with ${p.deliveries} waiting`);
+      }
+    }
+  } finally {
+    progress('stopping');
+    await client?.connection.close().catch(() => {});
+    await floor?.stop().catch(() => {});
+    await hookline?.stop().catch(() => {});
+    await stopAllChildren();
+    await temporal?.stop().catch(() => {});
+    await db?.drop().catch(() => {});
+    progressDone('stopped everything this run started');
+  }
+
+  results.finishedAt = new Date().toISOString();
+  results.durationSeconds = Math.round((Date.now() - started) / 1000);
+  results.load.after = loadAverage();
+  results.load.during = noise.stop();
+  results.checks = evaluate(results.scenarios);
+
+  const table = render(results);
+  process.stdout.write(`\n${table}\n`);
+  const file = full && !quick ? path.join(ROOT, 'bench', 'results.json') : path.join(ROOT, 'bench', 'results', `${selected.join('-')}${quick ? '-quick' : ''}.json`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`\nwritten ${path.relative(ROOT, file)} (${results.durationSeconds} s)\n`);
+}
+
+function evaluate(s: Record<string, any>): Record<string, unknown> {
+  const checks: Array<Check | undefined> = [];
+  const rate = s.sustained?.max.perSecond.median as number | undefined;
+  const floorRate = s.floor?.perSecond.median as number | undefined;
+  checks.push(check('sustained deliveries/s vs 0.8 × floor workflows/s', rate, '≥', floorRate !== undefined ? 0.8 * floorRate : undefined));
+  checks.push(check('p99 latency at half the sustained maximum, ms', s.sustained?.half.latencyMs.p99.median, '≤', 1000));
+  checks.push(check('fanout: 202, ms', s.fanout?.acceptedMs.median, '≤', 1000));
+  checks.push(
+    check(
+      'fanout: all delivered, s, vs 1.25 × (n ÷ sustained rate)',
+      s.fanout?.allArrivedSeconds.median,
+      '≤',
+      rate !== undefined && s.fanout ? (1.25 * s.fanout.webhooks) / rate : undefined,
+    ),
+  );
+  checks.push(check('parked: worker resident memory, MB', s.parked?.worker.rssMb.median, '≤', 300));
+  checks.push(check('parked: worker CPU while waiting, %', s.parked?.worker.cpuPercent.median, '≤', 5));
+  checks.push(check('api: p99 at 200 requests/s, ms', s.api?.at200.p99Ms.median, '≤', 50));
+  const ratios = {
+    ...(rate !== undefined && floorRate !== undefined ? { sustainedOverFloor: Number((rate / floorRate).toFixed(2)) } : {}),
+    ...(floorRate !== undefined && s.raw ? { floorOverRaw: Number((floorRate / s.raw.requestsPerSecond.median).toFixed(4)) } : {}),
+    ...(rate !== undefined && s.fanout ? { fanoutRateOverSustained: Number((s.fanout.deliveriesPerSecond.median / rate).toFixed(2)) } : {}),
+  };
+  return { ratios, targets: checks.filter(Boolean) };
+}
+
+function render(results: Record<string, any>): string {
+  const s = results.scenarios;
+  const rows: string[][] = [['scenario', 'figure', 'median', 'min', 'max']];
+  const add = (scenario: string, figure: string, v: { median: number; min: number; max: number } | number | undefined) => {
+    if (v === undefined) return;
+    if (typeof v === 'number') rows.push([scenario, figure, String(v), '', '']);
+    else rows.push([scenario, figure, String(v.median), String(v.min), String(v.max)]);
+  };
+  if (s.raw) add('raw', `POSTs/s (${s.raw.connections} keep-alive connections)`, s.raw.requestsPerSecond);
+  if (s.floor) {
+    add('floor', `workflows/s (${s.floor.concurrency} in flight)`, s.floor.perSecond);
+    add('floor', 'latency start→arrival p50, ms', s.floor.latencyMs.p50);
+    add('floor', 'latency start→arrival p99, ms', s.floor.latencyMs.p99);
+    add('floor', 'history events per workflow', s.floor.historyEvents);
+  }
+  if (s.sustained) {
+    const x = s.sustained;
+    add('sustained', `deliveries/s at max (${x.concurrency} in flight)`, x.max.perSecond);
+    add('sustained', '202→arrival p50 at max, ms', x.max.latencyMs.p50);
+    add('sustained', '202→arrival p95 at max, ms', x.max.latencyMs.p95);
+    add('sustained', '202→arrival p99 at max, ms', x.max.latencyMs.p99);
+    add('sustained', `deliveries/s at half (${x.half.ratePerSecond}/s offered)`, x.half.perSecond);
+    add('sustained', '202→arrival p50 at half, ms', x.half.latencyMs.p50);
+    add('sustained', '202→arrival p95 at half, ms', x.half.latencyMs.p95);
+    add('sustained', '202→arrival p99 at half, ms', x.half.latencyMs.p99);
+    add('sustained', 'history events per delivery', x.historyEvents);
+  }
+  if (s.fanout) {
+    add('fanout', `202 for 1 event → ${s.fanout.webhooks} webhooks, ms`, s.fanout.acceptedMs);
+    add('fanout', `all ${s.fanout.webhooks} arrived, s`, s.fanout.allArrivedSeconds);
+    add('fanout', 'deliveries/s', s.fanout.deliveriesPerSecond);
+  }
+  if (s.parked) {
+    const p = s.parked;
+    add('parked', `worker RSS, MB (${p.deliveries} waiting)`, p.worker.rssMb);
+    add('parked', 'worker CPU, % of a core', p.worker.cpuPercent);
+    add('parked', 'API RSS, MB', p.api.rssMb);
+    add('parked', 'API CPU, % of a core', p.api.cpuPercent);
+    if (p.temporal) {
+      add('parked', 'Temporal server RSS, MB', p.temporal.rssMb);
+      add('parked', 'Temporal server CPU, % of a core', p.temporal.cpuPercent);
+    }
+    add('parked', 'Postgres rows per delivery', p.postgres.rowsPerDelivery);
+    add('parked', 'Postgres bytes per delivery', p.postgres.bytesPerDelivery);
+    add('parked', 'Temporal SQLite bytes per delivery', p.temporalBytesPerDelivery);
+    add('parked', 'first attempts/s while parking', p.firstAttemptsPerSecond);
+  }
+  if (s.api) {
+    add('api', `requests/s at max (${s.api.connections} connections)`, s.api.max.requestsPerSecond);
+    add('api', 'p99 at max, ms', s.api.max.p99Ms);
+    add('api', 'p99 at 200 requests/s, ms', s.api.at200.p99Ms);
+  }
+  if (s.tune) {
+    for (const t of s.tune.variants as Array<{ name: string; perSecond: { median: number; min: number; max: number } }>) {
+      add('tune', t.name, t.perSecond);
+    }
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const out = [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
+  const checks = results.checks as { ratios: Record<string, number>; targets: Check[] };
+  if (Object.keys(checks.ratios).length) out.push('', `ratios: ${Object.entries(checks.ratios).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (checks.targets.length) {
+    out.push('', 'targets:');
+    for (const t of checks.targets) out.push(`  ${t.ok ? 'ok  ' : 'MISS'} ${t.what}: ${t.value} ${t.comparison} ${t.limit} (${t.by})`);
+  }
+  const during = results.load.during;
+  out.push(
+    '',
+    `machine: ${results.machine.cpu}, ${results.machine.cores} cores; load average before ${results.load.before.join(' ')}, during ${during.loadAverage1m.min}–${during.loadAverage1m.max} (1 min, this bench included); other processes used ${during.otherProcessesCores.mean} cores on average (max ${during.otherProcessesCores.max})`,
+  );
+  return out.join('\n');
+}
+
+main().catch(async (error: unknown) => {
+  progressDone(`failed: ${(error as Error).stack ?? String(error)}`);
+  await stopAllChildren().catch(() => {});
+  process.exit(1);
+});
