@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities/index.js';
 import type { ReadyConfig } from './config.js';
@@ -12,6 +12,12 @@ import { startMetricsServer } from './metrics/http.js';
 import { installTemporalRuntime } from './metrics/temporal-runtime.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/**
+ * Worker slots, pollers and cache. The benchmark's floor worker (bench/floor/worker.ts) runs with the
+ * same options so the two are compared alike; each setting and its measured effect: BENCHMARKS.md.
+ */
+export const WORKER_TUNING: Partial<WorkerOptions> = {};
 
 export interface WorkerDeps {
   config: ReadyConfig;
@@ -47,6 +53,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ db, box, http, config, logger: logger.child({ role: 'activity' }) }),
     shutdownGraceTime: '30s',
+    ...WORKER_TUNING,
   });
   const client = deps.sweeper === false ? undefined : await connectClient(config);
   const stopSweeper = client ? startDispatchSweeper({ client, config, db, logger }) : async () => {};
