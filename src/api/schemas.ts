@@ -103,7 +103,7 @@ const deliveryListFields = {
   limit,
   cursor,
   communityId: communityIdField,
-  webhookId: z.string().max(64).optional(),
+  webhookId: z.string().min(1).max(64).optional(),
   status: z.enum(DELIVERY_STATUSES as [string, ...string[]]).optional(),
   // deliveries to a channel.message.posted subscription are typed message.posted (SPEC §3)
   eventType: z

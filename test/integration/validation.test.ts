@@ -251,6 +251,8 @@ describe('POST /v1/events', () => {
 
 describe('list queries', () => {
   const cases: Array<[string, string, string]> = [
+    // an empty filter must not silently mean "no filter"
+    ['webhookId empty', '/v1/deliveries?webhookId=', 'webhookId'],
     ['status unknown', '/v1/deliveries?status=done', 'status'],
     ['eventType unknown', '/v1/deliveries?eventType=user.left', 'eventType'],
     ['eventType subscription-only', '/v1/deliveries?eventType=channel.message.posted', 'eventType'],
