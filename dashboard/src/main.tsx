@@ -1,0 +1,568 @@
+import { render } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { Api, type Attempt, type Delivery, describeError, type EventType, type Webhook } from './api.js';
+import { DeliveryChart } from './chart.js';
+import './styles.css';
+
+const KEY_STORAGE = 'hookline.apiKey';
+const REFRESH_MS = 3000;
+
+function App() {
+  // sessionStorage: the key lives as long as the tab, and is not shared with other tabs or kept on disk
+  const [key, setKey] = useState<string | null>(() => sessionStorage.getItem(KEY_STORAGE));
+  const signOut = () => {
+    sessionStorage.removeItem(KEY_STORAGE);
+    setKey(null);
+  };
+  if (!key) {
+    return (
+      <SignIn
+        onSignedIn={(k) => {
+          sessionStorage.setItem(KEY_STORAGE, k);
+          setKey(k);
+        }}
+      />
+    );
+  }
+  return <Dashboard api={new Api(key)} onSignOut={signOut} />;
+}
+
+function SignIn({ onSignedIn }: { onSignedIn: (key: string) => void }) {
+  const [key, setKey] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await new Api(key.trim()).webhooks();
+      onSignedIn(key.trim());
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <main class="signin">
+      <form onSubmit={submit} class="card">
+        <h1>Hookline</h1>
+        <p>Sign in with your community’s API key to manage its webhooks and see their deliveries.</p>
+        <label>
+          API key
+          <input
+            type="password"
+            name="apiKey"
+            autocomplete="off"
+            required
+            value={key}
+            onInput={(e) => setKey((e.target as HTMLInputElement).value)}
+            data-testid="api-key"
+          />
+        </label>
+        {error ? <p class="error" role="alert">{error}</p> : null}
+        <button type="submit" disabled={busy || !key.trim()} data-testid="sign-in">
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </main>
+  );
+}
+
+type Editing = { mode: 'create' } | { mode: 'edit'; webhook: Webhook } | null;
+
+function Dashboard({ api, onSignOut }: { api: Api; onSignOut: () => void }) {
+  const [webhooks, setWebhooks] = useState<Webhook[] | null>(null);
+  const [eventTypes, setEventTypes] = useState<EventType[]>([]);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [editing, setEditing] = useState<Editing>(null);
+  const [secret, setSecret] = useState<{ webhookId: string; secret: string; note: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const list = await api.webhooks();
+      setWebhooks(list);
+      setSelected((current) => current ?? list[0]?.id ?? null);
+    } catch (err) {
+      setError(describeError(err));
+    }
+  }, [api]);
+
+  useEffect(() => {
+    void load();
+    api.eventTypes().then(setEventTypes, (err: unknown) => setError(describeError(err)));
+  }, []);
+
+  const webhook = webhooks?.find((w) => w.id === selected) ?? null;
+  const communityId = webhooks?.[0]?.communityId;
+
+  return (
+    <div class="layout">
+      <header>
+        <strong>Hookline</strong>
+        <span class="muted">{communityId ? `community ${communityId}` : ''}</span>
+        <span class="spacer" />
+        <a href="/docs" target="_blank" rel="noreferrer">
+          API docs
+        </a>
+        <button class="link" onClick={onSignOut} data-testid="sign-out">
+          Sign out
+        </button>
+      </header>
+      {error ? (
+        <p class="error banner" role="alert" onClick={() => setError(null)}>
+          {error}
+        </p>
+      ) : null}
+      {secret ? (
+        <div class="secret banner" data-testid="secret-banner">
+          <div>
+            <strong>Signing secret</strong> — {secret.note} It is shown this once.
+          </div>
+          <code data-testid="secret-value">{secret.secret}</code>
+          <button onClick={() => void navigator.clipboard?.writeText(secret.secret)}>Copy</button>
+          <button class="link" onClick={() => setSecret(null)}>
+            Dismiss
+          </button>
+        </div>
+      ) : null}
+      <div class="columns">
+        <nav class="webhooks" aria-label="Webhooks">
+          <div class="nav-head">
+            <h2>Webhooks</h2>
+            <button onClick={() => setEditing({ mode: 'create' })} data-testid="new-webhook">
+              New webhook
+            </button>
+          </div>
+          {webhooks === null ? <p class="muted">Loading…</p> : null}
+          {webhooks?.length === 0 ? <p class="muted">No webhooks yet.</p> : null}
+          <ul>
+            {webhooks?.map((w) => (
+              <li key={w.id}>
+                <button
+                  class={`webhook-item ${w.id === selected ? 'selected' : ''}`}
+                  onClick={() => {
+                    setSelected(w.id);
+                    setEditing(null);
+                  }}
+                  data-testid="webhook-item"
+                >
+                  <span class="url">{w.url}</span>
+                  <span class="row">
+                    <Badge status={w.active ? 'active' : 'disabled'} />
+                    <span class="muted small">{w.events.join(', ')}</span>
+                  </span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <main class="detail">
+          {editing ? (
+            <WebhookForm
+              eventTypes={eventTypes}
+              webhook={editing.mode === 'edit' ? editing.webhook : undefined}
+              onCancel={() => setEditing(null)}
+              onSave={async (input) => {
+                if (editing.mode === 'create') {
+                  const created = await api.createWebhook(input);
+                  setSecret({ webhookId: created.id, secret: created.secret, note: `Use it to verify what ${created.url} receives.` });
+                  setSelected(created.id);
+                } else {
+                  await api.updateWebhook(editing.webhook.id, input);
+                }
+                setEditing(null);
+                await load();
+              }}
+            />
+          ) : webhook ? (
+            <WebhookDetail
+              key={webhook.id}
+              api={api}
+              webhook={webhook}
+              onEdit={() => setEditing({ mode: 'edit', webhook })}
+              onChanged={load}
+              onSecret={(s, note) => setSecret({ webhookId: webhook.id, secret: s, note })}
+              onError={setError}
+            />
+          ) : webhooks && webhooks.length === 0 ? (
+            <section class="card empty">
+              <h2>Register your first webhook</h2>
+              <p>Hookline will POST the events you pick to its URL, signed, and retry for a day when it fails.</p>
+              <button onClick={() => setEditing({ mode: 'create' })}>New webhook</button>
+            </section>
+          ) : null}
+        </main>
+      </div>
+    </div>
+  );
+}
+
+function WebhookForm(props: {
+  eventTypes: EventType[];
+  webhook: Webhook | undefined;
+  onSave: (input: Record<string, unknown>) => Promise<void>;
+  onCancel: () => void;
+}) {
+  const w = props.webhook;
+  const [url, setUrl] = useState(w?.url ?? '');
+  const [description, setDescription] = useState(w?.description ?? '');
+  const [format, setFormat] = useState<'json' | 'xml'>(w?.format ?? 'json');
+  const [events, setEvents] = useState<string[]>(w?.events ?? []);
+  const [channelIds, setChannelIds] = useState((w?.channelIds ?? []).join(', '));
+  const [encryption, setEncryption] = useState(w?.encryption.enabled ?? false);
+  const [algorithm, setAlgorithm] = useState(w?.encryption.algorithm ?? 'aes-256-gcm');
+  const [encryptionKey, setEncryptionKey] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const subscribable = props.eventTypes.filter((t) => t.type !== 'webhook.test');
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    const channels = channelIds
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
+    const input: Record<string, unknown> = {
+      url: url.trim(),
+      description: description.trim() || null,
+      format,
+      events,
+      channelIds: events.includes('channel.message.posted') ? channels : null,
+    };
+    if (encryption) input.encryption = { enabled: true, algorithm, ...(encryptionKey ? { key: encryptionKey } : {}) };
+    else if (w?.encryption.enabled) input.encryption = { enabled: false };
+    try {
+      await props.onSave(input);
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="card form" onSubmit={submit} data-testid="webhook-form">
+      <h2>{w ? 'Edit webhook' : 'New webhook'}</h2>
+      <label>
+        URL
+        <input type="url" required value={url} placeholder="https://example.com/webhooks" onInput={(e) => setUrl((e.target as HTMLInputElement).value)} data-testid="webhook-url" />
+      </label>
+      <label>
+        Description
+        <input value={description} onInput={(e) => setDescription((e.target as HTMLInputElement).value)} data-testid="webhook-description" />
+      </label>
+      <fieldset>
+        <legend>Events</legend>
+        {subscribable.map((t) => (
+          <label class="check" key={t.type} title={t.description}>
+            <input
+              type="checkbox"
+              checked={events.includes(t.type)}
+              onChange={(e) =>
+                setEvents((current) =>
+                  (e.target as HTMLInputElement).checked ? [...current, t.type] : current.filter((x) => x !== t.type),
+                )
+              }
+              data-testid={`event-${t.type}`}
+            />
+            <code>{t.type}</code> <span class="muted small">{t.name}</span>
+          </label>
+        ))}
+      </fieldset>
+      {events.includes('channel.message.posted') ? (
+        <label>
+          Channel ids (comma-separated)
+          <input value={channelIds} onInput={(e) => setChannelIds((e.target as HTMLInputElement).value)} />
+        </label>
+      ) : null}
+      <div class="row">
+        <label>
+          Format
+          <select value={format} onChange={(e) => setFormat((e.target as HTMLSelectElement).value as 'json' | 'xml')}>
+            <option value="json">JSON</option>
+            <option value="xml">XML</option>
+          </select>
+        </label>
+        <label class="check">
+          <input type="checkbox" checked={encryption} onChange={(e) => setEncryption((e.target as HTMLInputElement).checked)} />
+          Encrypt bodies
+        </label>
+      </div>
+      {encryption ? (
+        <div class="row">
+          <label>
+            Algorithm
+            <select value={algorithm} onChange={(e) => setAlgorithm((e.target as HTMLSelectElement).value)}>
+              <option value="aes-256-gcm">AES-256-GCM</option>
+              <option value="aes-256-cbc">AES-256-CBC</option>
+            </select>
+          </label>
+          <label>
+            Key (32 characters{w?.encryption.enabled ? '; empty keeps the current one' : ''})
+            <input type="password" value={encryptionKey} minLength={32} maxLength={32} onInput={(e) => setEncryptionKey((e.target as HTMLInputElement).value)} />
+          </label>
+        </div>
+      ) : null}
+      {error ? (
+        <p class="error" role="alert" data-testid="form-error">
+          {error}
+        </p>
+      ) : null}
+      <div class="row">
+        <button type="submit" disabled={busy} data-testid="save-webhook">
+          {busy ? 'Saving…' : w ? 'Save' : 'Create webhook'}
+        </button>
+        <button type="button" class="link" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function WebhookDetail(props: {
+  api: Api;
+  webhook: Webhook;
+  onEdit: () => void;
+  onChanged: () => Promise<void>;
+  onSecret: (secret: string, note: string) => void;
+  onError: (message: string) => void;
+}) {
+  const { api, webhook } = props;
+  const [deliveries, setDeliveries] = useState<Delivery[] | null>(null);
+  const [status, setStatus] = useState('');
+  const [notice, setNotice] = useState<string | null>(null);
+  const [now, setNow] = useState(Date.now());
+
+  const load = useCallback(async () => {
+    try {
+      setDeliveries(await api.deliveries(webhook.id, status || undefined));
+      setNow(Date.now());
+    } catch (err) {
+      props.onError(describeError(err));
+    }
+  }, [api, webhook.id, status]);
+
+  useEffect(() => {
+    void load();
+    const timer = setInterval(() => void load(), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [load]);
+
+  const act = async (what: () => Promise<void>) => {
+    try {
+      await what();
+    } catch (err) {
+      props.onError(describeError(err));
+    }
+  };
+
+  return (
+    <section>
+      <div class="card">
+        <div class="row wrap">
+          <h2 class="url" data-testid="webhook-title">
+            {webhook.url}
+          </h2>
+          <Badge status={webhook.active ? 'active' : 'disabled'} />
+          {webhook.disabledReason ? <span class="muted small">({webhook.disabledReason})</span> : null}
+        </div>
+        <p class="muted">
+          {webhook.description ? `${webhook.description} · ` : ''}
+          {webhook.format.toUpperCase()}
+          {webhook.encryption.enabled ? ` · encrypted (${webhook.encryption.algorithm})` : ''} · {webhook.events.join(', ')} · <code>{webhook.id}</code>
+        </p>
+        <div class="row wrap actions">
+          <button onClick={props.onEdit} data-testid="edit-webhook">
+            Edit
+          </button>
+          <button
+            onClick={() =>
+              act(async () => {
+                await api.updateWebhook(webhook.id, { active: !webhook.active });
+                await props.onChanged();
+              })
+            }
+            data-testid="toggle-webhook"
+          >
+            {webhook.active ? 'Disable' : 'Enable'}
+          </button>
+          <button
+            onClick={() =>
+              act(async () => {
+                if (!confirm('Rotate the signing secret? The old one keeps signing beside the new one for the grace period.')) return;
+                const rotated = await api.rotateSecret(webhook.id);
+                props.onSecret(
+                  rotated.secret,
+                  rotated.previousSecretExpiresAt
+                    ? `The previous one keeps signing until ${new Date(rotated.previousSecretExpiresAt).toLocaleString()}.`
+                    : 'The previous one stopped signing.',
+                );
+              })
+            }
+            data-testid="rotate-secret"
+          >
+            Rotate secret
+          </button>
+          <button
+            disabled={!webhook.active}
+            title={webhook.active ? 'Send a webhook.test event to this webhook' : 'Enable the webhook to send a test'}
+            onClick={() =>
+              act(async () => {
+                const sent = await api.sendTest(webhook.id);
+                setNotice(`Test event sent: delivery ${sent.deliveries[0]?.id ?? ''}`);
+                await load();
+              })
+            }
+            data-testid="send-test"
+          >
+            Send test
+          </button>
+        </div>
+        {notice ? (
+          <p class="notice" data-testid="notice">
+            {notice}
+          </p>
+        ) : null}
+      </div>
+
+      <div class="card">
+        <div class="row">
+          <h3>Recent deliveries</h3>
+          <span class="spacer" />
+          <label class="inline">
+            Status
+            <select value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value)} data-testid="status-filter">
+              <option value="">all</option>
+              <option value="pending">pending</option>
+              <option value="succeeded">succeeded</option>
+              <option value="failed">failed</option>
+              <option value="cancelled">cancelled</option>
+            </select>
+          </label>
+          <button class="link" onClick={() => void load()}>
+            Refresh
+          </button>
+        </div>
+        {deliveries ? <DeliveryChart deliveries={deliveries} now={now} /> : null}
+        {deliveries === null ? <p class="muted">Loading…</p> : null}
+        {deliveries?.length === 0 ? <p class="muted">No deliveries{status ? ` with status ${status}` : ''} yet. Send a test.</p> : null}
+        {deliveries && deliveries.length > 0 ? (
+          <table class="deliveries" data-testid="deliveries">
+            <thead>
+              <tr>
+                <th>Created</th>
+                <th>Event</th>
+                <th>Status</th>
+                <th>Attempts</th>
+                <th>Last response</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {deliveries.map((d) => (
+                <DeliveryRow key={d.id} api={api} delivery={d} onReplayed={load} onError={props.onError} />
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+      </div>
+    </section>
+  );
+}
+
+function DeliveryRow(props: { api: Api; delivery: Delivery; onReplayed: () => Promise<void>; onError: (m: string) => void }) {
+  const d = props.delivery;
+  const [open, setOpen] = useState(false);
+  const [attempts, setAttempts] = useState<Attempt[] | null>(null);
+  const [replaying, setReplaying] = useState(false);
+
+  // the row is re-rendered by the list's refresh; read the attempts again when the delivery changed
+  useEffect(() => {
+    if (!open) return;
+    props.api.delivery(d.id).then(
+      (full) => setAttempts(full.attempts ?? []),
+      (err: unknown) => props.onError(describeError(err)),
+    );
+  }, [open, d.attemptCount, d.status]);
+
+  const last = d.attempts?.[d.attempts.length - 1];
+  const lastResponse = last ? (last.response ? `HTTP ${last.response.status}` : (last.error?.code ?? '')) : '';
+
+  return (
+    <>
+      <tr class="delivery" data-testid="delivery-row" data-delivery-id={d.id} data-status={d.status}>
+        <td title={d.createdAt}>{new Date(d.createdAt).toLocaleString()}</td>
+        <td>
+          <code>{d.eventType}</code>
+        </td>
+        <td>
+          <Badge status={d.status} />
+        </td>
+        <td data-testid="attempt-count">{d.attemptCount}</td>
+        <td>{lastResponse}</td>
+        <td class="actions">
+          <button class="link" onClick={() => setOpen(!open)} data-testid="toggle-attempts">
+            {open ? 'Hide' : 'Attempts'}
+          </button>
+          <a href={d.temporal.uiUrl} target="_blank" rel="noreferrer" data-testid="temporal-link">
+            Temporal ↗
+          </a>
+          <button
+            disabled={replaying}
+            onClick={async () => {
+              setReplaying(true);
+              try {
+                await props.api.replay(d.id);
+                await props.onReplayed();
+              } catch (err) {
+                props.onError(describeError(err));
+              } finally {
+                setReplaying(false);
+              }
+            }}
+            data-testid="replay"
+          >
+            {replaying ? 'Replaying…' : 'Replay'}
+          </button>
+        </td>
+      </tr>
+      {open ? (
+        <tr class="attempts-row">
+          <td colSpan={6}>
+            {attempts === null ? <p class="muted">Loading…</p> : null}
+            {attempts?.length === 0 ? <p class="muted">No attempt yet{d.nextAttemptAt ? `; next at ${new Date(d.nextAttemptAt).toLocaleString()}` : ''}.</p> : null}
+            {attempts?.map((a) => (
+              <div class="attempt" data-testid="attempt" key={a.attemptNumber}>
+                <div class="row wrap">
+                  <strong>#{a.attemptNumber}</strong>
+                  <span>{new Date(a.startedAt).toLocaleString()}</span>
+                  <span class="muted">{a.durationMs} ms</span>
+                  {a.response ? <Badge status={a.response.status < 300 ? 'succeeded' : 'failed'} label={`HTTP ${a.response.status}`} /> : null}
+                  {a.error ? <span class="error">{`${a.error.code}: ${a.error.message}`}</span> : null}
+                </div>
+                {a.response ? (
+                  <pre class="body" data-testid="response-body">
+                    {a.response.body || '(empty body)'}
+                    {a.response.bodyTruncated ? '\n… (truncated)' : ''}
+                  </pre>
+                ) : null}
+              </div>
+            ))}
+          </td>
+        </tr>
+      ) : null}
+    </>
+  );
+}
+
+function Badge({ status, label }: { status: string; label?: string }) {
+  return <span class={`badge ${status}`}>{label ?? status}</span>;
+}
+
+render(<App />, document.getElementById('app')!);
