@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { XMLParser } from 'fast-xml-parser';
+import { Webhook } from 'standardwebhooks';
+import { describe, expect, it } from 'vitest';
+import { EVENT_TYPES } from '../../src/catalog/event-types.js';
+import { encryptBody } from '../../src/wire/encrypt.js';
+import { renderBody } from '../../src/wire/render.js';
+
+/**
+ * The README's wire examples are documentation people copy: these checks fail when the code and
+ * the README drift apart (a renamed field, a changed XML shape, an edited example receiver).
+ */
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+function section(title: string): string {
+  const start = readme.indexOf(`\n## ${title}\n`);
+  expect(start, `README has a "## ${title}" section`).toBeGreaterThan(-1);
+  const end = readme.indexOf('\n## ', start + 1);
+  return readme.slice(start, end === -1 ? undefined : end);
+}
+
+function codeBlocks(text: string, language: string): string[] {
+  return [...text.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
+}
+
+describe('README: Event catalog', () => {
+  const catalog = section('Event catalog');
+  const json = codeBlocks(catalog, 'json').map((b) => JSON.parse(b) as { type: string; data: unknown });
+  const xml = codeBlocks(catalog, 'xml').map((b) => b.replace(/\n/g, ''));
+
+  it('has a JSON and an XML example for every type a webhook can receive', () => {
+    const delivered = EVENT_TYPES.filter((t) => t.example !== undefined).map((t) => t.type);
+    expect(json.map((e) => e.type)).toEqual(delivered);
+    expect(xml).toHaveLength(delivered.length);
+  });
+
+  it('shows the catalog\'s published examples, and exactly the XML Hookline renders for them', () => {
+    for (const [i, example] of json.entries()) {
+      const definition = EVENT_TYPES.find((t) => t.type === example.type)!;
+      expect(example.data).toEqual(definition.example);
+      expect(definition.data!.safeParse(example.data).success).toBe(true);
+      expect(Object.keys(example)).toEqual(['id', 'type', 'timestamp', 'communityId', 'data']);
+      // rendered from the README's own JSON, so the key order shown must be the order sent
+      expect(xml[i]).toBe(renderBody(example as Parameters<typeof renderBody>[0], 'xml').body);
+      expect(new XMLParser({ ignoreDeclaration: true }).parse(xml[i]!).event).toEqual(example);
+    }
+  });
+});
+
+describe('README: Wire format', () => {
+  const wire = section('Wire format');
+
+  it('the example request verifies with the secret it names', () => {
+    const [request] = codeBlocks(wire, 'http');
+    const [head, body] = request!.split('\n\n');
+    const headers = Object.fromEntries(head!.split('\n').slice(1).map((line) => line.split(': ') as [string, string]));
+    const secret = /verifies with the secret `(whsec_[^`]+)`/.exec(wire)?.[1];
+    expect(secret).toBeDefined();
+    // the example is from the past: check the signature itself, not the freshness of its timestamp
+    const signed = new Webhook(secret!).sign(headers['webhook-id']!, new Date(Number(headers['webhook-timestamp']) * 1000), body!.trimEnd());
+    expect(headers['webhook-signature']).toBe(signed);
+    expect(JSON.parse(body!)).toMatchObject({ type: headers['x-hookline-event-type'] });
+  });
+
+  it('the decrypt snippet decrypts what Hookline encrypts, for both algorithms', () => {
+    const [snippet] = codeBlocks(wire, 'js');
+    const decrypt = new Function('require', `${snippet}\nreturn decrypt;`)(createRequire(import.meta.url)) as (
+      body: string,
+      algorithm: string,
+      key: string,
+    ) => string;
+    const key = 'abcdefghijklmnopqrstuvwxyz012345';
+    const plaintext = '{"id":"evt_1","data":{"text":"ünïcødé 🎉 <&>"}}';
+    for (const algorithm of ['aes-256-gcm', 'aes-256-cbc'] as const) {
+      expect(decrypt(encryptBody(plaintext, algorithm, key), algorithm, key)).toBe(plaintext);
+    }
+  });
+});
+
+describe('README: Receiving webhooks', () => {
+  it('shows src/receiver/example-server.ts verbatim', () => {
+    const source = readFileSync(new URL('../../src/receiver/example-server.ts', import.meta.url), 'utf8');
+    expect(codeBlocks(section('Receiving webhooks'), 'ts')).toContain(source);
+  });
+});
