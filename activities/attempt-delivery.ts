@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config.js';
 import type { Db } from '../src/db/database.js';
+import type { AttemptMetrics } from '../src/metrics/index.js';
 import { type AttemptOutcome, decideNext, type NextStep, parseRetryAfter } from '../src/delivery/decide-next.js';
 import { sendWebhook, type SendResult } from '../src/delivery/send.js';
 import { checkUrlSyntax, destinationPolicy } from '../src/destination/index.js';
@@ -34,6 +35,7 @@ export interface AttemptDeps {
   http: Dispatcher;
   config: Pick<Config, 'delivery'>;
   logger: Logger;
+  metrics?: AttemptMetrics;
   /** Injected for tests; defaults to the wall clock and Math.random. */
   now?: () => Date;
   random?: () => number;
@@ -149,6 +151,7 @@ export function attemptActivities(deps: AttemptDeps) {
         });
         if (failing) log.warn({ webhookId: webhook.id }, 'webhook disabled: every attempt has failed for WEBHOOK_DISABLE_AFTER');
       }
+      deps.metrics?.attemptRecorded({ event, attemptNumber: input.attemptNumber, startedAt, sent, next });
       log.info(
         { webhookId: webhook.id, status: sent.kind === 'response' ? sent.status : undefined, error: sent.kind === 'error' ? sent.code : undefined, next: next.kind, durationMs: sent.durationMs },
         'attempt recorded',

@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config.js';
 import type { Db } from '../src/db/database.js';
+import type { AttemptMetrics } from '../src/metrics/index.js';
 import type { SecretBox } from '../src/security/secret-box.js';
 import { attemptActivities } from './attempt-delivery.js';
 import { replayJobActivities } from './replay-job.js';
@@ -20,6 +21,8 @@ export interface ActivityDeps {
   http: Dispatcher;
   config: Pick<Config, 'delivery' | 'temporal'>;
   logger: Logger;
+  /** Attempt counters and latencies (src/metrics); the worker passes its process's registry. */
+  metrics?: AttemptMetrics;
   /** Injected for tests; default to the wall clock, Math.random and the worker's client. */
   now?: () => Date;
   random?: () => number;

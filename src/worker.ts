@@ -9,6 +9,7 @@ import { startDispatchSweeper } from './delivery/dispatch.js';
 import type { SecretBox } from './security/secret-box.js';
 import { connectClient, temporalConnectionOptions } from './temporal/client.js';
 import { startMetricsServer } from './metrics/http.js';
+import { deliveryMetrics } from './metrics/index.js';
 import { installTemporalRuntime } from './metrics/temporal-runtime.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -51,7 +52,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ db, box, http, config, logger: logger.child({ role: 'activity' }) }),
+    activities: createActivities({ db, box, http, config, logger: logger.child({ role: 'activity' }), metrics: deliveryMetrics }),
     shutdownGraceTime: '30s',
     ...WORKER_TUNING,
   });

@@ -16,9 +16,11 @@ export function requestMetrics(routeOf: (method: string, path: string) => string
   return (req, res, next) => {
     const started = performance.now();
     res.on('finish', () => {
+      // originalUrl: inside a mounted router (/v1) req.path is relative to the mount when this fires
+      const path = req.originalUrl.split('?')[0] ?? '/';
       const route =
-        routeOf(req.method, req.path) ??
-        (res.statusCode < 400 ? STATIC_PREFIXES.find((p) => req.path.startsWith(p))?.concat('*') : undefined) ??
+        routeOf(req.method, path) ??
+        (res.statusCode < 400 ? STATIC_PREFIXES.find((p) => path.startsWith(p))?.concat('*') : undefined) ??
         'unmatched';
       apiRequestsTotal.inc({ method: req.method, route, status: String(res.statusCode) });
       apiRequestDuration.observe({ method: req.method, route }, (performance.now() - started) / 1000);
