@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { authenticate } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError, errorBody, sendSuccess } from './envelope.js';
-import { guardInput } from './input-guard.js';
+import { guardInput, verifyUtf8 } from './input-guard.js';
 import { apiRateLimit } from './rate-limit.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { communityRoutes } from './routes/communities.js';
@@ -61,7 +61,7 @@ export function createApp(deps: ApiDeps): express.Express {
   v1.use(authenticate(db, config.adminToken));
   v1.use(apiRateLimit(config.apiRateLimitPerMinute));
   v1.use(requireJsonBody);
-  v1.use(express.json({ limit: config.maxBodyBytes, strict: true, type: () => true }));
+  v1.use(express.json({ limit: config.maxBodyBytes, strict: true, type: () => true, verify: verifyUtf8 }));
   v1.use(guardInput);
   v1.use(catalogRoutes());
   v1.use(communityRoutes(deps));

@@ -31,10 +31,14 @@ export function notFound(what: string): ApiError {
 
 /** Names every wrong field by its path, e.g. `events[0]` or `data.user.id`. */
 export function validationError(error: z.ZodError, prefix: readonly (string | number)[] = []): ApiError {
-  const detail = error.issues.map((issue) => ({
-    field: formatPath([...prefix, ...(issue.path as (string | number)[])]),
-    message: issue.message,
-  }));
+  const detail = error.issues.flatMap((issue) => {
+    const path = [...prefix, ...(issue.path as (string | number)[])];
+    // zod reports unknown fields on their parent object; name each one instead
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: formatPath([...path, key]), message: 'is not a known field' }));
+    }
+    return [{ field: formatPath(path), message: issue.message }];
+  });
   const first = detail[0];
   const message = first ? `invalid ${first.field || 'body'}: ${first.message}` : 'invalid request';
   return new ApiError(400, message, 'Fix the fields listed in detail and send the request again.', detail);

@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { ApiError, formatPath } from './envelope.js';
 
@@ -80,6 +82,18 @@ function queryProblem(query: unknown): Problem | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * For express.json's `verify`: the raw bytes must be UTF-8 (RFC 8259). Without this, invalid
+ * sequences are silently decoded to U+FFFD and stored as something the client never sent.
+ */
+export function verifyUtf8(_req: IncomingMessage, _res: ServerResponse, body: Buffer): void {
+  if (!isUtf8(body)) {
+    throw new ApiError(400, 'invalid body: not valid UTF-8', 'Encode the JSON body as UTF-8.', [
+      { field: 'body', message: 'must be UTF-8 encoded JSON' },
+    ]);
+  }
 }
 
 export function guardInput(req: Request, _res: Response, next: NextFunction): void {

@@ -72,7 +72,8 @@ export async function sendWebhook(
       kind: 'response',
       status: response.statusCode,
       headers: flattenHeaders(response.headers),
-      body: Buffer.concat(chunks).toString('utf8'),
+      // Postgres text cannot hold U+0000; a receiver's body must not be able to fail the attempt's row
+      body: Buffer.concat(chunks).toString('utf8').replaceAll('\u0000', '\uFFFD'),
       bodyTruncated: truncated,
       durationMs: Math.round(performance.now() - started),
     };
