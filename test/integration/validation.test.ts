@@ -94,15 +94,11 @@ describe('POST /v1/webhooks', () => {
 
   it('rejects unknown fields, naming them', async () => {
     const top = await hookline.call('POST', '/v1/webhooks', webhook({ colour: 'red' }), community.key);
-    expect(top.status).toBe(400);
+    expectRejected(top, 'colour');
     expect(top.body.message).toContain('colour');
-    const nested = await hookline.call('POST', '/v1/webhooks', webhook({ encryption: { enabled: false, salt: 'x' } }), community.key);
-    expect(nested.status).toBe(400);
-    expect(nested.body.detail.find((d: { field: string; message: string }) => d.field === 'encryption')?.message).toContain('salt');
+    expectRejected(await hookline.call('POST', '/v1/webhooks', webhook({ encryption: { enabled: false, salt: 'x' } }), community.key), 'encryption.salt');
     // a secret cannot be chosen by the caller: Hookline makes it
-    const secret = await hookline.call('POST', '/v1/webhooks', webhook({ secret: 'whsec_AAAA' }), community.key);
-    expect(secret.status).toBe(400);
-    expect(secret.body.message).toContain('secret');
+    expectRejected(await hookline.call('POST', '/v1/webhooks', webhook({ secret: 'whsec_AAAA' }), community.key), 'secret');
   });
 
   it('names every wrong field at once', async () => {
@@ -162,9 +158,7 @@ describe('PATCH /v1/webhooks/:id', () => {
 
   it('rejects unknown fields, naming them', async () => {
     for (const name of ['secret', 'communityId', 'id']) {
-      const answer = await hookline.call('PATCH', `/v1/webhooks/${webhookId}`, { [name]: 'x' }, community.key);
-      expect(answer.status).toBe(400);
-      expect(answer.body.message).toContain(name);
+      expectRejected(await hookline.call('PATCH', `/v1/webhooks/${webhookId}`, { [name]: 'x' }, community.key), name);
     }
   });
 
@@ -182,12 +176,8 @@ describe('PATCH /v1/webhooks/:id', () => {
 describe('actions without a body', () => {
   it('rotate-secret and test refuse any field', async () => {
     const secretsBefore = await hookline.db.selectFrom('webhook_secrets').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
-    const rotate = await hookline.call('POST', `/v1/webhooks/${webhookId}/rotate-secret`, { graceSeconds: 10 }, community.key);
-    expect(rotate.status).toBe(400);
-    expect(rotate.body.message).toContain('graceSeconds');
-    const test = await hookline.call('POST', `/v1/webhooks/${webhookId}/test`, { message: 'custom' }, community.key);
-    expect(test.status).toBe(400);
-    expect(test.body.message).toContain('message');
+    expectRejected(await hookline.call('POST', `/v1/webhooks/${webhookId}/rotate-secret`, { graceSeconds: 10 }, community.key), 'graceSeconds');
+    expectRejected(await hookline.call('POST', `/v1/webhooks/${webhookId}/test`, { message: 'custom' }, community.key), 'message');
     const secretsAfter = await hookline.db.selectFrom('webhook_secrets').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
     expect(secretsAfter.n).toBe(secretsBefore.n);
   });
@@ -238,14 +228,9 @@ describe('POST /v1/events', () => {
   });
 
   it('rejects unknown fields in data and in the body, naming them', async () => {
-    const inData = await hookline.call('POST', '/v1/events', { type: 'user.joined', data: { ...joinedData, mood: 'happy' } }, community.key);
-    expect(inData.status).toBe(400);
-    expect(inData.body.detail.find((d: { field: string }) => d.field === 'data')?.message).toContain('mood');
-    const inUser = await hookline.call('POST', '/v1/events', { type: 'user.joined', data: { ...joinedData, user: { ...user, age: 3 } } }, community.key);
-    expect(inUser.body.detail.find((d: { field: string }) => d.field === 'data.user')?.message).toContain('age');
-    const top = await hookline.call('POST', '/v1/events', { type: 'user.joined', data: joinedData, priority: 'high' }, community.key);
-    expect(top.status).toBe(400);
-    expect(top.body.message).toContain('priority');
+    expectRejected(await hookline.call('POST', '/v1/events', { type: 'user.joined', data: { ...joinedData, mood: 'happy' } }, community.key), 'data.mood');
+    expectRejected(await hookline.call('POST', '/v1/events', { type: 'user.joined', data: { ...joinedData, user: { ...user, age: 3 } } }, community.key), 'data.user.age');
+    expectRejected(await hookline.call('POST', '/v1/events', { type: 'user.joined', data: joinedData, priority: 'high' }, community.key), 'priority');
   });
 });
 
@@ -274,15 +259,11 @@ describe('list queries', () => {
   it('a webhook\'s recent deliveries take the same filters, and no webhookId (it is in the path)', async () => {
     expectRejected(await hookline.call('GET', `/v1/webhooks/${webhookId}/deliveries?status=nope`, undefined, community.key), 'status');
     expectRejected(await hookline.call('GET', `/v1/webhooks/${webhookId}/deliveries?since=soon`, undefined, community.key), 'since');
-    const withWebhookId = await hookline.call('GET', `/v1/webhooks/${webhookId}/deliveries?webhookId=${webhookId}`, undefined, community.key);
-    expect(withWebhookId.status).toBe(400);
-    expect(withWebhookId.body.message).toContain('webhookId');
+    expectRejected(await hookline.call('GET', `/v1/webhooks/${webhookId}/deliveries?webhookId=${webhookId}`, undefined, community.key), 'webhookId');
   });
 
   it('rejects unknown query parameters, naming them', async () => {
-    const answer = await hookline.call('GET', '/v1/deliveries?state=failed', undefined, community.key);
-    expect(answer.status).toBe(400);
-    expect(answer.body.message).toContain('state');
+    expectRejected(await hookline.call('GET', '/v1/deliveries?state=failed', undefined, community.key), 'state');
   });
 });
 
