@@ -17,7 +17,9 @@ const connection = await NativeConnection.connect({ address });
 const worker = await Worker.create({
   connection,
   taskQueue,
-  workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
+  ...(process.env.FLOOR_BUNDLE
+    ? { workflowBundle: { codePath: process.env.FLOOR_BUNDLE } }
+    : { workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)) }),
   activities: createFloorActivities({ keepAlive: process.env.FLOOR_KEEPALIVE !== '0' }),
   ...WORKER_TUNING,
   ...overrides,
