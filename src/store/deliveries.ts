@@ -116,24 +116,26 @@ export async function getDelivery(db: Db, scope: Scope, id: string): Promise<Del
   return row && toDelivery(row);
 }
 
-export async function listAttempts(db: Db, deliveryId: string): Promise<Attempt[]> {
+export async function listAttempts(db: Db, scope: Scope, deliveryId: string): Promise<Attempt[]> {
   const rows = await db
     .selectFrom('attempts')
     .selectAll()
     .where('delivery_id', '=', deliveryId)
+    .where('delivery_id', 'in', (eb) => eb.selectFrom('deliveries').select('id').where('id', '=', deliveryId).where(inScope(scope, 'community_id')))
     .orderBy('attempt_number')
     .execute();
   return rows.map(toAttempt);
 }
 
 /** The attempts of a page of deliveries in one query (not one per delivery), by delivery id. */
-export async function listAttemptsOf(db: Db, deliveryIds: readonly string[]): Promise<Map<string, Attempt[]>> {
+export async function listAttemptsOf(db: Db, scope: Scope, deliveryIds: readonly string[]): Promise<Map<string, Attempt[]>> {
   const byDelivery = new Map<string, Attempt[]>(deliveryIds.map((id) => [id, []]));
   if (deliveryIds.length === 0) return byDelivery;
   const rows = await db
     .selectFrom('attempts')
     .selectAll()
     .where('delivery_id', 'in', [...deliveryIds])
+    .where('delivery_id', 'in', (eb) => eb.selectFrom('deliveries').select('id').where('id', 'in', [...deliveryIds]).where(inScope(scope, 'community_id')))
     .orderBy('delivery_id')
     .orderBy('attempt_number')
     .execute();
@@ -184,11 +186,12 @@ export async function listUndispatched(db: Db, olderThanMs: number, limit: numbe
 }
 
 /** Marks a delivery pending again before a replay, so reads show it on its way. */
-export async function markReplayRequested(db: Db, id: string): Promise<void> {
+export async function markReplayRequested(db: Db, scope: Scope, id: string): Promise<void> {
   await db
     .updateTable('deliveries')
     .set({ status: 'pending', updated_at: new Date() })
     .where('id', '=', id)
+    .where(inScope(scope, 'community_id'))
     .execute();
 }
 

@@ -94,7 +94,16 @@ export async function recordEvent(db: Db, input: NewEvent): Promise<RecordEventR
     }
 
     const webhookIds = input.onlyWebhookId
-      ? [input.onlyWebhookId]
+      ? // the one webhook, and only when it belongs to the event's community
+        (
+          await trx
+            .selectFrom('webhooks')
+            .select('id')
+            .where('id', '=', input.onlyWebhookId)
+            .where('community_id', '=', input.communityId)
+            .where('deleted_at', 'is', null)
+            .execute()
+        ).map((w) => w.id)
       : (await listSubscribedWebhooks(trx, input.communityId, [input.type, ...relatedSubscriptions(input.type)]))
           .filter((w) => webhookWantsEvent({ events: w.events, channelIds: w.channel_ids }, input))
           .map((w) => w.id);

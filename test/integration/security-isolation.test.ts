@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getDelivery, listDeliveries } from '../../src/store/deliveries.js';
-import { getEvent } from '../../src/store/events.js';
+import { getDelivery, listAttempts, listAttemptsOf, listDeliveries, markReplayRequested } from '../../src/store/deliveries.js';
+import { getEvent, recordEvent } from '../../src/store/events.js';
 import { communityScope } from '../../src/store/scope.js';
 import { deleteWebhook, getWebhook, listWebhooks, rotateWebhookSecret, updateWebhook } from '../../src/store/webhooks.js';
 import { SecretBox } from '../../src/security/secret-box.js';
@@ -209,11 +209,24 @@ describe('the data layer scopes by itself', () => {
     expect(await getEvent(hookline.db, scopeA, b.eventId)).toBeUndefined();
     const listed = await listDeliveries(hookline.db, scopeA, { webhookId: b.webhookId }, { limit: 200 });
     expect(listed.items).toEqual([]);
+    expect(await listAttempts(hookline.db, scopeA, b.deliveryId)).toEqual([]);
+    expect((await listAttemptsOf(hookline.db, scopeA, [b.deliveryId])).get(b.deliveryId)).toEqual([]);
+    await markReplayRequested(hookline.db, scopeA, b.deliveryId);
+    // a test send recorded for A but aimed at B's webhook delivers nowhere
+    const aimed = await recordEvent(hookline.db, {
+      communityId: a.communityId,
+      type: 'webhook.test',
+      occurredAt: new Date(),
+      data: { message: 'x' },
+      onlyWebhookId: b.webhookId,
+    });
+    expect(aimed.outcome === 'created' && aimed.deliveries).toEqual([]);
     const webhooks = await listWebhooks(hookline.db, scopeA, { limit: 200 });
     expect(webhooks.items.every((w) => w.communityId === a.communityId)).toBe(true);
     expect(await digestOfB()).toBe(before);
     // and the same calls with B's scope do find B's rows, so the emptiness above is the scope
     expect(await getWebhook(hookline.db, communityScope(b.communityId), b.webhookId)).toBeDefined();
     expect(await getDelivery(hookline.db, communityScope(b.communityId), b.deliveryId)).toBeDefined();
+    expect((await listAttempts(hookline.db, communityScope(b.communityId), b.deliveryId)).length).toBeGreaterThan(0);
   });
 });

@@ -20,14 +20,14 @@ export function deliveryRoutes({ db, config, temporal }: ApiDeps): Router {
       limit: query.limit,
       cursor: cursorOrThrow(query.cursor),
     });
-    const attempts = await listAttemptsOf(db, page.items.map((d) => d.id));
+    const attempts = await listAttemptsOf(db, scope, page.items.map((d) => d.id));
     sendSuccess(res, 200, page.items.map((d) => presentDelivery(d, config, attempts.get(d.id) ?? [])), page.nextCursor);
   });
 
   router.get('/deliveries/:id', async (req, res) => {
     const delivery = await getDelivery(db, scopeOf(res), req.params.id);
     if (!delivery) throw notFound('delivery');
-    sendSuccess(res, 200, presentDelivery(delivery, config, await listAttempts(db, delivery.id)));
+    sendSuccess(res, 200, presentDelivery(delivery, config, await listAttempts(db, scopeOf(res), delivery.id)));
   });
 
   router.post('/deliveries/:id/replay', async (req, res) => {
@@ -35,7 +35,7 @@ export function deliveryRoutes({ db, config, temporal }: ApiDeps): Router {
     const delivery = await getDelivery(db, scopeOf(res), req.params.id);
     if (!delivery) throw notFound('delivery');
     // pending first, so an attempt that lands right after the signal is not overwritten
-    await markReplayRequested(db, delivery.id);
+    await markReplayRequested(db, scopeOf(res), delivery.id);
     try {
       await replayDeliveryWorkflow(temporal, config, delivery);
     } catch (error) {

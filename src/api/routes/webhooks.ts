@@ -144,7 +144,7 @@ export function webhookRoutes(deps: ApiDeps): Router {
       { ...query, webhookId: webhook.id, status: query.status as never },
       { limit: query.limit, cursor: cursorOrThrow(query.cursor) },
     );
-    const attempts = await listAttemptsOf(db, page.items.map((d) => d.id));
+    const attempts = await listAttemptsOf(db, scopeOf(res), page.items.map((d) => d.id));
     sendSuccess(res, 200, page.items.map((d) => presentDelivery(d, config, attempts.get(d.id) ?? [])), page.nextCursor);
   });
 
