@@ -40,6 +40,13 @@ describe('decideNext', () => {
     expect(decideNext({ ...base, outcome: { kind: 'http_error', status: 500 }, failuresBefore: 7 })).toEqual({ kind: 'failed', reason: 'exhausted' });
   });
 
+  it('treats a redirect like any failure: retried on the schedule, the 8th attempt the last', () => {
+    for (const status of [301, 302, 307, 308]) {
+      expect(decideNext({ ...base, outcome: { kind: 'http_error', status }, failuresBefore: 0 })).toEqual({ kind: 'retry', delayMs: 5_000 });
+      expect(decideNext({ ...base, outcome: { kind: 'http_error', status }, failuresBefore: 7 })).toEqual({ kind: 'failed', reason: 'exhausted' });
+    }
+  });
+
   it('stops at once on 410 Gone', () => {
     expect(decideNext({ ...base, outcome: { kind: 'http_error', status: 410 }, failuresBefore: 0 })).toEqual({ kind: 'failed', reason: 'gone' });
   });
