@@ -156,4 +156,28 @@ describe('the retry schedule on the time-skipping server', () => {
     // the held check and the attempt are one activity each; the re-check comes an hour after the hold
     expect(resumedAfter).toBeGreaterThanOrEqual(3_600_000);
   });
+
+  it('continues a delivery held for days as new, keeping its place in the schedule', async () => {
+    const webhookId = await webhookAt('/long-hold');
+    receiver.responder = (a) => (a.path === '/long-hold' ? { status: 500 } : { status: 200 });
+    const deliveryId = await emit(webhookId);
+    await eventually(async () => (receiver.arrivals.some((a) => a.path === '/long-hold') ? true : undefined));
+    await hookline.db.updateTable('webhooks').set({ active: false, disabled_reason: 'disabled' }).where('id', '=', webhookId).execute();
+    const handle = temporal.client.workflow.getHandle(`delivery-${deliveryId}`);
+    const firstRunId = (await handle.describe()).runId;
+
+    // hourly re-checks for five days: past 1,000 history events the workflow carries on in a new run
+    await temporal.sleep('5 days');
+    const described = await handle.describe();
+    expect(described.runId).not.toBe(firstRunId);
+    expect(described.status.name).toBe('RUNNING');
+    expect((await handle.query<{ phase: string; nextAttemptNumber: number }>('deliveryState')).nextAttemptNumber).toBe(2);
+
+    receiver.responder = () => ({ status: 200 });
+    const enabled = await hookline.call('PATCH', `/v1/webhooks/${webhookId}`, { active: true }, community.key);
+    expect(enabled.status).toBe(200);
+    expect(await handle.result()).toBe('succeeded');
+    expect(receiver.arrivals.filter((a) => a.path === '/long-hold').map((a) => a.headers['x-hookline-attempt'])).toEqual(['1', '2']);
+    expect(described.typedSearchAttributes.get(DELIVERY_STATUS)).toBe('pending');
+  });
 });
