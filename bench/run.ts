@@ -44,6 +44,7 @@ import {
   freshDatabase,
   HOOKLINE_BENCH_ENV,
   type Hookline,
+  hooklineWorkerEntry,
   makeLogDir,
   Receiver,
   startFloor,
@@ -183,7 +184,13 @@ async function main() {
       postgres: 'unknown',
       hookline: `${sh('git', ['rev-parse', '--short', 'HEAD'])}${sh('git', ['status', '--porcelain', '--', 'src', 'workflows', 'activities']) ? ' (with uncommitted changes)' : ''}`,
     },
-    settings: { hooklineEnv: HOOKLINE_BENCH_ENV, workerTuning: WORKER_TUNING, temporal: 'not started' },
+    settings: {
+      hooklineEnv: HOOKLINE_BENCH_ENV,
+      workerTuning: { ...WORKER_TUNING, ...JSON.parse(process.env.BENCH_WORKER_OPTIONS || '{}') },
+      ...(process.env.BENCH_PG_POOL_MAX ? { pgPoolMax: Number(process.env.BENCH_PG_POOL_MAX) } : {}),
+      hooklineWorker: hooklineWorkerEntry(),
+      temporal: 'not started',
+    },
     load: { before: loadAverage(), topBefore: topProcesses() },
     scenarios: {},
   };

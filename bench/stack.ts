@@ -207,6 +207,16 @@ export const HOOKLINE_BENCH_ENV = {
   API_RATE_LIMIT_PER_MINUTE: '10000000',
 };
 
+/**
+ * src/worker-main.ts itself, unless a tuning run overrides its options (bench/hookline-worker.ts) or
+ * BENCH_WORKER_ENTRY names another wrapper (for profiling).
+ */
+export function hooklineWorkerEntry(): string {
+  if (process.env.BENCH_WORKER_ENTRY) return process.env.BENCH_WORKER_ENTRY;
+  if (process.env.BENCH_WORKER_OPTIONS || process.env.BENCH_PG_POOL_MAX) return 'bench/hookline-worker.ts';
+  return 'src/worker-main.ts';
+}
+
 export async function startHookline(options: {
   logDir: string;
   runId: string;
@@ -226,7 +236,7 @@ export async function startHookline(options: {
     SECRETS_KEY: randomBytes(32).toString('base64'),
   };
   const api = tsChild('api', 'src/api-main.ts', { env, logDir: options.logDir });
-  const worker = tsChild('worker', 'src/worker-main.ts', { env, logDir: options.logDir });
+  const worker = tsChild('worker', hooklineWorkerEntry(), { env, logDir: options.logDir });
   const apiUrl = `http://127.0.0.1:${port}`;
   const http = new Pool(apiUrl, { connections: 128, keepAliveTimeout: 60_000 });
   await waitFor(
