@@ -12,5 +12,9 @@ export function createDb(databaseUrl: string, options: { max?: number } = {}): D
   // An idle client's error (Postgres restarting) must not crash the process; the next query
   // reconnects, and the failing query surfaces its own error to its caller.
   pool.on('error', () => {});
+  // A client checked out of the pool has no listener of the pool's; if Postgres drops its
+  // connection then (a restart under a transaction), its 'error' event would kill the process.
+  // The query in flight rejects with that error anyway and the pool discards the dead client.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
