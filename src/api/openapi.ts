@@ -17,6 +17,7 @@ import {
   updateApiKeyBody,
   updateWebhookBody,
   webhookDeliveryListQuery,
+  webhookReplayBody,
 } from './schemas.js';
 
 /**
@@ -135,7 +136,25 @@ const EventType = z
   })
   .meta({ id: 'EventType' });
 
-export const responseSchemas = { Community, ApiKey, ApiKeyCreated, Webhook, WebhookCreated, Event, EventAccepted, Delivery, Attempt, EventType };
+const ReplayJob = z
+  .object({
+    id: z.string(),
+    communityId: z.string(),
+    webhookId: z.string(),
+    since: ts,
+    until: nullableTs,
+    status: z.enum(['running', 'completed', 'failed']),
+    total: z.number().int().describe('failed deliveries replayed or to replay; final once completed'),
+    done: z.number().int(),
+    failed: z.number().int(),
+    createdAt: ts,
+    updatedAt: ts,
+    completedAt: nullableTs,
+    temporal: z.object({ workflowId: z.string(), uiUrl: z.string() }),
+  })
+  .meta({ id: 'ReplayJob' });
+
+export const responseSchemas = { Community, ApiKey, ApiKeyCreated, Webhook, WebhookCreated, Event, EventAccepted, Delivery, Attempt, EventType, ReplayJob };
 
 const example = (type: string) => EVENT_TYPES.find((t) => t.type === type)?.example;
 const webhookExample = { url: 'https://example.com/webhooks/hookline', events: ['user.joined', 'message.posted'], description: 'CRM sync' };
@@ -339,6 +358,26 @@ export const ROUTES: readonly RouteSpec[] = [
     body: emptyBody,
     success: { status: 202, description: 'accepted', data: EventAccepted },
     errors: [400, 401, 404, 409, 429],
+  },
+  {
+    method: 'post',
+    path: '/v1/webhooks/:id/replay',
+    tag: 'Deliveries',
+    access: 'key',
+    summary: 'Replay every failed delivery of this webhook created in a window, as a job',
+    description: 'The job runs durably (a workflow) at a bounded rate (BULK_REPLAY_RATE); read its progress at GET /v1/replay-jobs/{id}.',
+    body: webhookReplayBody,
+    success: { status: 202, description: 'the job, started', data: ReplayJob },
+    errors: [400, 401, 404, 429, 503],
+    examples: { lastDay: { since: '2026-11-28T12:00:00Z' }, window: { since: '2026-11-28T00:00:00Z', until: '2026-11-29T00:00:00Z' } },
+  },
+  {
+    method: 'get',
+    path: '/v1/replay-jobs/:id',
+    tag: 'Deliveries',
+    access: 'key',
+    summary: 'A replay job and its progress',
+    success: { status: 200, description: 'the job', data: ReplayJob },
   },
   {
     method: 'get',

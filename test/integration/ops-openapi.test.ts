@@ -164,6 +164,9 @@ describe('OpenAPI document', () => {
     expectDocumented('get', '/v1/deliveries/:id', await hookline.call('GET', `/v1/deliveries/${deliveryId}`, undefined, token));
     expectDocumented('get', '/v1/webhooks/:id/deliveries', await hookline.call('GET', `/v1/webhooks/${webhookId}/deliveries`, undefined, token));
     expectDocumented('post', '/v1/deliveries/:id/replay', await hookline.call('POST', `/v1/deliveries/${deliveryId}/replay`, undefined, token));
+    const job = await hookline.call('POST', `/v1/webhooks/${webhookId}/replay`, { since: new Date(Date.now() - 3_600_000).toISOString() }, token);
+    expectDocumented('post', '/v1/webhooks/:id/replay', job);
+    expectDocumented('get', '/v1/replay-jobs/:id', await hookline.call('GET', `/v1/replay-jobs/${job.body.data.id}`, undefined, token));
   });
 
   it('serves a docs page that works offline: every asset it loads comes from this server', async () => {
