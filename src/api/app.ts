@@ -30,8 +30,11 @@ export function createApp(deps: ApiDeps): express.Express {
     res.locals.log = logger.child({ requestId });
     const started = performance.now();
     res.on('finish', () => {
+      // originalUrl: in a router mounted at /v1, req.path has lost the prefix by the time this runs
+      const path = req.originalUrl.split('?')[0];
+      const deliveryId = path && /\/(dlv_[\w-]+)/.exec(path)?.[1];
       (res.locals.log as typeof logger).info(
-        { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) },
+        { method: req.method, path, ...(deliveryId ? { deliveryId } : {}), status: res.statusCode, ms: Math.round(performance.now() - started) },
         'request',
       );
     });

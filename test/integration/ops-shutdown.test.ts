@@ -205,8 +205,17 @@ describe('graceful shutdown', () => {
     await waitForOutput(start, /Hookline is ready/);
     const deliveryId = await emitToSlowReceiver(`http://127.0.0.1:${port}`, hookline.adminToken);
     await eventually(async () => (slow.arrivals.includes(deliveryId) ? true : undefined));
+    const read = await fetch(`http://127.0.0.1:${port}/v1/deliveries/${deliveryId}`, { headers: { authorization: `Bearer ${hookline.adminToken}` } });
+    const requestId = read.headers.get('x-request-id');
     start.child.kill('SIGTERM');
     expect(await start.exited, start.output()).toBe(0);
+    // the API's line about that request names the request, its full path and the delivery
+    expect(logLines(start).find((l) => l.msg === 'request' && l.requestId === requestId)).toMatchObject({
+      method: 'GET',
+      path: `/v1/deliveries/${deliveryId}`,
+      deliveryId,
+      status: 200,
+    });
     const delivery = await deliveryOf(deliveryId);
     expect(delivery.status, start.output()).toBe('succeeded');
     expect(delivery.attempts).toHaveLength(1);
