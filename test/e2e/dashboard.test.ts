@@ -178,3 +178,19 @@ describe('dashboard', () => {
     expect(offsite).toEqual([]);
   });
 });
+
+describe('API docs page', () => {
+  it('renders the OpenAPI document with nothing loaded from elsewhere', async () => {
+    const docs = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const elsewhere: string[] = [];
+    docs.on('request', (request) => {
+      if (!request.url().startsWith(hookline.api.url)) elsewhere.push(request.url());
+    });
+    await docs.goto(`${hookline.api.url}/docs`);
+    await docs.locator('.swagger-ui .info .title').getByText('Hookline').waitFor();
+    await docs.locator('.opblock-summary-path', { hasText: '/v1/webhooks/{id}/deliveries' }).first().waitFor();
+    await docs.screenshot({ path: path.join(SHOTS, '07-api-docs.png') });
+    expect(elsewhere).toEqual([]);
+    await docs.close();
+  });
+});
