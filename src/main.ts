@@ -9,6 +9,7 @@ import { startApi } from './api-server.js';
 import { DATA_DIR, fillLocalSecrets, loadConfigOrExit, onShutdownSignal, rootLogger, warnAboutUnsafeSettings } from './runtime.js';
 import { SecretBox } from './security/secret-box.js';
 import { startDevServer } from './temporal/dev-server.js';
+import { temporalConnectionOptions } from './temporal/client.js';
 import { registerSearchAttributes } from './temporal/search-attributes.js';
 import { startWorker } from './worker.js';
 
@@ -22,7 +23,7 @@ const config = requireSecrets({
   ...loaded,
   temporal: { ...loaded.temporal, address: devServer?.address ?? loaded.temporal.address },
 });
-if (!devServer) await registerSearchAttributes(config.temporal.address!, config.temporal.namespace);
+if (!devServer) await registerSearchAttributes(temporalConnectionOptions(config), config.temporal.namespace);
 
 await ensureDatabase(config.databaseUrl);
 await migrate(config.databaseUrl);

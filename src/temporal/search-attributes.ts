@@ -1,4 +1,4 @@
-import { Connection } from '@temporalio/client';
+import { Connection, type ConnectionOptions } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { HOOKLINE_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 
@@ -6,8 +6,12 @@ import { HOOKLINE_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js
  * Registers Hookline's typed search attributes on a Temporal server (idempotent). Works against the
  * dev server and self-hosted clusters; Temporal Cloud registers them in its console or tcld instead.
  */
-export async function registerSearchAttributes(address: string, namespace: string): Promise<string[]> {
-  const connection = await Connection.connect({ address });
+export async function registerSearchAttributes(
+  server: string | ConnectionOptions,
+  namespace: string,
+): Promise<string[]> {
+  // the full options (TLS, API key) from temporalConnectionOptions, or a bare address for dev servers
+  const connection = await Connection.connect(typeof server === 'string' ? { address: server } : server);
   try {
     const known = await listSearchAttributeNames(connection, namespace);
     const missing = HOOKLINE_SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name));
