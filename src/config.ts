@@ -19,6 +19,21 @@ const secretsKey = z.string().refine((v) => Buffer.from(v, 'base64').length === 
 
 const readableFile = z.string().refine((v) => existsSync(v), { message: 'must be the path of a readable file' });
 
+/** A single duration such as `7d`, in milliseconds (same syntax as the retry schedule). */
+function oneDuration(defaultValue: string, example: string) {
+  return z
+    .string()
+    .default(defaultValue)
+    .transform((v, ctx) => {
+      const parsed = parseRetrySchedule(v);
+      if (!parsed.ok || parsed.scheduleMs.length !== 1) {
+        ctx.addIssue({ code: 'custom', message: `must be one duration such as ${example}` });
+        return z.NEVER;
+      }
+      return parsed.scheduleMs[0]!;
+    });
+}
+
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 const schema = z.object({
@@ -52,28 +67,8 @@ const schema = z.object({
       return parsed.scheduleMs;
     }),
   DELIVERY_RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.2),
-  DELIVERY_REPLAY_RETENTION: z
-    .string()
-    .default('7d')
-    .transform((v, ctx) => {
-      const parsed = parseRetrySchedule(v);
-      if (!parsed.ok || parsed.scheduleMs.length !== 1) {
-        ctx.addIssue({ code: 'custom', message: 'must be one duration such as 7d or 12h' });
-        return z.NEVER;
-      }
-      return parsed.scheduleMs[0]!;
-    }),
-  WEBHOOK_DISABLE_AFTER: z
-    .string()
-    .default('5d')
-    .transform((v, ctx) => {
-      const parsed = parseRetrySchedule(v);
-      if (!parsed.ok || parsed.scheduleMs.length !== 1) {
-        ctx.addIssue({ code: 'custom', message: 'must be one duration such as 5d or 36h' });
-        return z.NEVER;
-      }
-      return parsed.scheduleMs[0]!;
-    }),
+  DELIVERY_REPLAY_RETENTION: oneDuration('7d', '7d or 12h'),
+  WEBHOOK_DISABLE_AFTER: oneDuration('5d', '5d or 36h'),
   BULK_REPLAY_RATE: z.coerce.number().int().min(1).max(1000).default(50),
   DELIVERY_ALLOW_HTTP: booleanFlag.default(false),
   DELIVERY_ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
@@ -90,17 +85,7 @@ const schema = z.object({
       }
       return parsed.ports;
     }),
-  SECRET_ROTATION_GRACE: z
-    .string()
-    .default('24h')
-    .transform((v, ctx) => {
-      const parsed = parseRetrySchedule(v);
-      if (!parsed.ok || parsed.scheduleMs.length !== 1) {
-        ctx.addIssue({ code: 'custom', message: 'must be one duration such as 24h' });
-        return z.NEVER;
-      }
-      return parsed.scheduleMs[0]!;
-    }),
+  SECRET_ROTATION_GRACE: oneDuration('24h', '24h'),
   MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
   // per API key and for the admin token; 0 turns the limit off
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(3000),
