@@ -232,7 +232,7 @@ async function main() {
     if (want('floor')) {
       progress('starting the floor worker');
       floor = await startFloor({ logDir, runId, temporalAddress: temporal!.address });
-      results.scenarios.floor = await floorScenario(floor, rx, runId, profile);
+      results.scenarios.floor = await floorScenario(floor, rx, runId, profile, 'floorWorkflow', 'floor', temporal);
       progressDone(`floor: ${results.scenarios.floor.perSecond.median} workflows/s`);
       await floor.stop();
       floor = undefined;
@@ -245,7 +245,7 @@ async function main() {
       const setup = await sustainedSetup(hookline, rx);
       await warmHookline(hookline, rx, setup, profile);
       if (want('sustained')) {
-        results.scenarios.sustained = await sustainedScenario(hookline, rx, client, setup, profile);
+        results.scenarios.sustained = await sustainedScenario(hookline, rx, client, setup, profile, temporal, db);
         const s = results.scenarios.sustained;
         progressDone(`sustained: ${s.max.perSecond.median} deliveries/s; p99 at half ${s.half.latencyMs.p99.median} ms`);
       }
@@ -329,6 +329,7 @@ function render(results: Record<string, any>): string {
     add('floor', 'latency start→arrival p50, ms', s.floor.latencyMs.p50);
     add('floor', 'latency start→arrival p99, ms', s.floor.latencyMs.p99);
     add('floor', 'history events per workflow', s.floor.historyEvents);
+    for (const [part, ms] of Object.entries(s.floor.cpuMsPerWorkflow ?? {})) add('floor', `CPU-ms per workflow: ${part}`, ms as number);
   }
   if (s.sustained) {
     const x = s.sustained;
@@ -341,6 +342,7 @@ function render(results: Record<string, any>): string {
     add('sustained', '202→arrival p95 at half, ms', x.half.latencyMs.p95);
     add('sustained', '202→arrival p99 at half, ms', x.half.latencyMs.p99);
     add('sustained', 'history events per delivery', x.historyEvents);
+    for (const [part, ms] of Object.entries(x.cpuMsPerDelivery ?? {})) add('sustained', `CPU-ms per delivery at max: ${part}`, ms as number);
   }
   if (s.fanout) {
     add('fanout', `202 for 1 event → ${s.fanout.webhooks} webhooks, ms`, s.fanout.acceptedMs);

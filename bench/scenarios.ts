@@ -108,7 +108,16 @@ function loopFigures(result: LoopResult) {
   };
 }
 
-export async function floorScenario(floor: Floor, rx: Receiver, runId: string, p: Profile, variant: FloorVariant = 'floorWorkflow', label = 'floor') {
+export async function floorScenario(
+  floor: Floor,
+  rx: Receiver,
+  runId: string,
+  p: Profile,
+  variant: FloorVariant = 'floorWorkflow',
+  label = 'floor',
+  temporal?: TemporalServer,
+) {
+  const meter = await cpuMeter(async () => ({ worker: [floor.worker.pid], temporal: temporalPids(temporal), harness: [process.pid, rx.child.pid] }));
   const result = await closedLoop(rx, floorIssue(floor, rx, runId, variant), {
     label,
     concurrency: p.concurrency,
@@ -116,8 +125,9 @@ export async function floorScenario(floor: Floor, rx: Receiver, runId: string, p
     windows: p.runs,
     windowMs: p.windowMs,
   });
+  const cpuMsPerWorkflow = await meter.stop(result.ids.length);
   const historyEvents = await countHistory(floor.client, result.ids[result.ids.length - 1]);
-  return { workflow: variant, concurrency: p.concurrency, ...loopFigures(result), historyEvents };
+  return { workflow: variant, concurrency: p.concurrency, ...loopFigures(result), historyEvents, cpuMsPerWorkflow };
 }
 
 async function countHistory(client: Client | undefined, workflowId: string | undefined): Promise<number | undefined> {
@@ -187,15 +197,71 @@ export async function warmHookline(hookline: Hookline, rx: Receiver, setup: Sust
   });
 }
 
-export async function sustainedScenario(hookline: Hookline, rx: Receiver, client: Client | undefined, setup: SustainedSetup, p: Profile) {
+/**
+ * CPU seconds used by each group of processes while a loop runs, as CPU-ms per delivery: the
+ * figures the scaling arithmetic in BENCHMARKS.md starts from. A pid seen only at the end counts
+ * from zero (except Postgres backends, which may predate the loop).
+ */
+export async function cpuMeter(groups: () => Promise<Record<string, number[]>>) {
+  const before = await groups();
+  const start = Object.fromEntries(Object.entries(before).map(([k, pids]) => [k, new Map(pids.map((pid) => [pid, cpuSeconds(pid)]))]));
+  return {
+    async stop(deliveries: number) {
+      const after = await groups();
+      const perDelivery: Record<string, number> = {};
+      for (const [k, pids] of Object.entries(after)) {
+        let seconds = 0;
+        for (const pid of pids) {
+          const s0 = start[k]?.get(pid) ?? (k === 'postgres' ? undefined : 0);
+          const s1 = cpuSeconds(pid);
+          if (s0 !== undefined && !Number.isNaN(s0) && !Number.isNaN(s1)) seconds += s1 - s0;
+        }
+        perDelivery[k] = Number(((seconds * 1000) / Math.max(1, deliveries)).toFixed(2));
+      }
+      return perDelivery;
+    },
+  };
+}
+
+const temporalPids = (temporal: TemporalServer | undefined) => (temporal?.child ? [temporal.child.pid, ...descendants(temporal.child.pid)] : []);
+
+async function postgresPids(db: BenchDatabase | undefined): Promise<number[]> {
+  if (!db) return [];
+  const r = await db.pool.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database()');
+  return r.rows.map((row) => row.pid);
+}
+
+export async function sustainedScenario(
+  hookline: Hookline,
+  rx: Receiver,
+  client: Client | undefined,
+  setup: SustainedSetup,
+  p: Profile,
+  temporal?: TemporalServer,
+  db?: BenchDatabase,
+) {
   const issue = eventIssue(hookline, setup.key, 'user.joined');
+  const meter = await cpuMeter(async () => ({
+    worker: [hookline.worker.pid],
+    api: [hookline.api.pid],
+    temporal: temporalPids(temporal),
+    postgres: await postgresPids(db),
+    harness: [process.pid, rx.child.pid],
+  }));
   const max = await closedLoop(rx, issue, { label: 'sustained (max)', concurrency: p.concurrency, warmupMs: p.warmupMs, windows: p.runs, windowMs: p.windowMs });
+  const cpuMsPerDelivery = await meter.stop(max.ids.length);
   const maxFigures = loopFigures(max);
   const halfRate = maxFigures.perSecond.median / 2;
   const half = await openLoop(rx, issue, { label: 'sustained (half)', rate: halfRate, warmupMs: Math.min(p.warmupMs, 3000), windows: p.runs, windowMs: p.windowMs });
   const lastId = max.ids[max.ids.length - 1];
   const historyEvents = lastId ? await countHistory(client, `delivery-${lastId}`) : undefined;
-  return { concurrency: p.concurrency, max: maxFigures, half: { ratePerSecond: Number(halfRate.toFixed(1)), ...loopFigures(half) }, historyEvents };
+  return {
+    concurrency: p.concurrency,
+    max: maxFigures,
+    half: { ratePerSecond: Number(halfRate.toFixed(1)), ...loopFigures(half) },
+    historyEvents,
+    cpuMsPerDelivery,
+  };
 }
 
 // ---------------------------------------------------------------- fanout

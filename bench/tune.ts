@@ -60,7 +60,7 @@ export async function tuneScenario(options: { logDir: string; runId: string; pro
   });
   writeFileSync(bundlePath, bundle.code);
   const rx = await Receiver.start(options.logDir);
-  const results: Array<{ name: string; change: string; perSecond: Spread; latencyP50Ms: Spread; historyEvents: number | undefined; errors: number }> = [];
+  const results: Array<{ name: string; change: string; perSecond: Spread; cpuMsPerWorkflow: Record<string, number>; latencyP50Ms: Spread; historyEvents: number | undefined; errors: number }> = [];
   try {
     for (const variant of variants) {
       const temporal = await startTemporal(options.logDir, variant.server ?? {});
@@ -84,11 +84,13 @@ export async function tuneScenario(options: { logDir: string; runId: string; pro
             { ...options.profile, concurrency: variant.concurrency ?? options.profile.concurrency },
             variant.workflow ?? 'floorWorkflow',
             `tune ${variant.name}`,
+            temporal,
           );
           results.push({
             name: variant.name,
             change: variant.change,
             perSecond: figures.perSecond,
+            cpuMsPerWorkflow: figures.cpuMsPerWorkflow,
             latencyP50Ms: figures.latencyMs.p50,
             historyEvents: figures.historyEvents,
             errors: figures.errors,
