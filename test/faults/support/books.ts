@@ -1,0 +1,347 @@
+import { sql } from 'kysely';
+import type { Arrival, FaultReceiver } from './receiver.js';
+import type { Stack } from './stack.js';
+import { ATTEMPTS_PER_SCHEDULE } from './stack.js';
+import { type AcceptedEvent, type CreatedHook, expectedHooks, type IngestReport, type PlannedEvent } from './traffic.js';
+
+/** One injected fault: when it began, when it was over (process back, server up). */
+export interface Fault {
+  kind: string;
+  detail: string;
+  injectedAt: number;
+  clearedAt: number;
+}
+
+export interface FaultFigure {
+  kind: string;
+  detail: string;
+  /** How long the fault itself lasted (injection → process or server back). */
+  downMs: number;
+  /** Injection → the first successful delivery (or 202, for the API) that began after it was over. */
+  recoveryMs: number | null;
+}
+
+export interface ScenarioFigures {
+  scenario: string;
+  title: string;
+  eventsSent: number;
+  eventsAccepted: number;
+  deliveriesExpected: number;
+  delivered: number;
+  succeeded: number;
+  failedAsExpected: number;
+  lost: number;
+  duplicated: number;
+  duplicateArrivals: number;
+  rerunAttempts: number;
+  /** Re-sent attempts whose row had already been written by an earlier run: the POST was needless. */
+  resentAfterRecorded: number;
+  maxRerunGapMs: number | null;
+  attempts: number;
+  arrivals: number;
+  invalidSignatures: number;
+  ingestRetries: Record<string, number>;
+  faults: FaultFigure[];
+  recoveryMs: number | null;
+  drainMs: number;
+  latencyMs: { p50: number; p99: number; max: number };
+  scenarioMs: number;
+  quiescent: boolean;
+  violations: string[];
+  notes: Record<string, unknown>;
+}
+
+interface DeliveryRow {
+  id: string;
+  event_id: string;
+  webhook_id: string;
+  status: string;
+  attempt_count: number;
+  dispatched_at: Date | null;
+}
+
+interface AttemptRow {
+  delivery_id: string;
+  attempt_number: number;
+  started_at: Date;
+  response_status: number | null;
+  error_code: string | null;
+}
+
+/**
+ * Waits until nothing is left to do: no delivery pending in Postgres, no delivery workflow running
+ * except failed ones waiting (by design) for a replay signal, and no request held open at the receiver.
+ */
+export async function waitForQuiescence(stack: Stack, receiver: FaultReceiver, timeoutMs: number): Promise<{ quiescent: boolean; at: number; pending: number; running: number }> {
+  const deadline = Date.now() + timeoutMs;
+  let pending = -1;
+  let running = -1;
+  for (;;) {
+    try {
+      pending = Number(
+        (await sql<{ n: string }>`select count(*) as n from deliveries where status = 'pending'`.execute(stack.db)).rows[0]!.n,
+      );
+      running =
+        pending > 0
+          ? -1
+          : (
+              await stack.client.workflow.count(
+                `TaskQueue = "${stack.taskQueue}" AND ExecutionStatus = "Running" AND HooklineDeliveryStatus != "failed"`,
+              )
+            ).count;
+      if (pending === 0 && running === 0 && receiver.arrivalsOf(stack.scenario).every((a) => a.doneAt !== undefined)) {
+        return { quiescent: true, at: Date.now(), pending, running };
+      }
+    } catch {
+      // Postgres or Temporal may be on their way back
+    }
+    if (Date.now() > deadline) return { quiescent: false, at: Date.now(), pending, running };
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/**
+ * The books: joins what the client was told (202s and their deliveries), what the receiver saw,
+ * what Postgres recorded and what Temporal runs, and lists every place they disagree.
+ */
+export async function checkBooks(input: {
+  stack: Stack;
+  title: string;
+  receiver: FaultReceiver;
+  planned: readonly PlannedEvent[];
+  hooks: readonly CreatedHook[];
+  ingest: IngestReport;
+  faults: readonly Fault[];
+  /** Hooks that answer 5xx to every attempt: their deliveries must end `failed` after the whole schedule. */
+  deadHooks?: ReadonlySet<string>;
+  quiescence: { quiescent: boolean; at: number; pending: number; running: number };
+  scenarioStartedAt: number;
+  notes?: Record<string, unknown>;
+}): Promise<ScenarioFigures> {
+  const { stack, receiver, planned, hooks, ingest } = input;
+  const violations: string[] = [];
+  const deadHooks = input.deadHooks ?? new Set<string>();
+  const violate = (text: string) => violations.push(text);
+
+  const deliveries = (await stack.db
+    .selectFrom('deliveries')
+    .select(['id', 'event_id', 'webhook_id', 'status', 'attempt_count', 'dispatched_at'])
+    .execute()) as DeliveryRow[];
+  const attempts = (await stack.db
+    .selectFrom('attempts')
+    .select(['delivery_id', 'attempt_number', 'started_at', 'response_status', 'error_code'])
+    .execute()) as AttemptRow[];
+  const arrivals = receiver.arrivalsOf(stack.scenario);
+
+  const hookById = new Map(hooks.map((h) => [h.id, h]));
+  const deliveryById = new Map(deliveries.map((d) => [d.id, d]));
+  const rowsByDelivery = new Map<string, Map<number, AttemptRow>>();
+  for (const row of attempts) {
+    const rows = rowsByDelivery.get(row.delivery_id) ?? new Map<number, AttemptRow>();
+    rows.set(row.attempt_number, row);
+    rowsByDelivery.set(row.delivery_id, rows);
+  }
+  const arrivalsByDelivery = new Map<string, Arrival[]>();
+  for (const arrival of arrivals) {
+    const list = arrivalsByDelivery.get(arrival.deliveryId) ?? [];
+    list.push(arrival);
+    arrivalsByDelivery.set(arrival.deliveryId, list);
+  }
+
+  // 1. every planned event was accepted, with the deliveries our reading of the subscriptions expects
+  for (const rejected of ingest.rejected) violate(`event ${rejected.externalId} not accepted: ${rejected.status} ${JSON.stringify(rejected.body)}`);
+  const expected: Array<{ event: AcceptedEvent; delivery: { id: string; webhookId: string } }> = [];
+  for (const event of planned) {
+    const accepted = ingest.accepted.get(event.externalId);
+    if (!accepted) continue;
+    const want = expectedHooks(event, hooks).map((h) => h.id).sort();
+    const got = accepted.deliveries.map((d) => d.webhookId).sort();
+    if (want.join() !== got.join()) violate(`event ${event.externalId}: deliveries to ${got.join(',')}, expected ${want.join(',')}`);
+    for (const delivery of accepted.deliveries) expected.push({ event: accepted, delivery });
+  }
+  if (deliveries.length !== expected.length) violate(`${deliveries.length} deliveries in Postgres, ${expected.length} accepted`);
+
+  // 2. every accepted delivery reached its webhook with a valid signature; count duplicates
+  let lost = 0;
+  let delivered = 0;
+  let duplicated = 0;
+  let duplicateArrivals = 0;
+  const latencies: number[] = [];
+  for (const { event, delivery } of expected) {
+    const got = (arrivalsByDelivery.get(delivery.id) ?? []).filter((a) => a.signatureValid);
+    const hook = hookById.get(delivery.webhookId)!;
+    if (got.length === 0) {
+      lost += 1;
+      if (lost <= 20) violate(`lost: delivery ${delivery.id} of ${event.externalId} never reached ${hook.key}`);
+      continue;
+    }
+    delivered += 1;
+    for (const arrival of got) {
+      if (arrival.hook !== hook.key) violate(`delivery ${delivery.id} arrived at ${arrival.hook}, belongs to ${hook.key}`);
+      if (arrival.eventId !== event.eventId) violate(`delivery ${delivery.id} carried event ${arrival.eventId}, expected ${event.eventId}`);
+    }
+    const ok = got.filter((a) => a.answer.kind === 'status' && a.answer.status >= 200 && a.answer.status < 300);
+    if (ok.length > 1) {
+      duplicated += 1;
+      duplicateArrivals += ok.length - 1;
+    }
+    if (ok.length > 0) latencies.push(ok[0]!.at - event.acceptedAt);
+  }
+  const invalid = arrivals.filter((a) => !a.signatureValid);
+  for (const arrival of invalid.slice(0, 10)) violate(`arrival ${arrival.deliveryId}#${arrival.attempt} at ${arrival.hook}: signature invalid (${arrival.verifyError})`);
+  for (const arrival of arrivals) {
+    if (!deliveryById.has(arrival.deliveryId)) violate(`arrival for unknown delivery ${arrival.deliveryId}`);
+  }
+
+  // 3. every arrival has its attempt row, and every row is what the receiver saw
+  let rerunAttempts = 0;
+  let resentAfterRecorded = 0;
+  let maxRerunGapMs: number | null = null;
+  const rowMatches = (row: AttemptRow, arrival: Arrival): boolean => {
+    switch (arrival.answer.kind) {
+      case 'status':
+        return row.response_status === arrival.answer.status;
+      case 'hang':
+        return row.response_status === null && row.error_code === 'timeout';
+      case 'reset':
+        return row.response_status === null && row.error_code === 'connection_reset';
+    }
+  };
+  for (const [deliveryId, list] of arrivalsByDelivery) {
+    const rows = rowsByDelivery.get(deliveryId) ?? new Map<number, AttemptRow>();
+    const byAttempt = new Map<number, Arrival[]>();
+    for (const arrival of list) byAttempt.set(arrival.attempt, [...(byAttempt.get(arrival.attempt) ?? []), arrival]);
+    for (const [attempt, same] of byAttempt) {
+      const row = rows.get(attempt);
+      if (!row) {
+        violate(`arrival ${deliveryId}#${attempt} has no attempt row`);
+        continue;
+      }
+      if (!same.some((arrival) => rowMatches(row, arrival))) {
+        violate(
+          `attempt row ${deliveryId}#${attempt} (status ${row.response_status}, error ${row.error_code}) matches no arrival (${same
+            .map((a) => JSON.stringify(a.answer))
+            .join(' ')})`,
+        );
+      }
+      if (same.length > 1) {
+        rerunAttempts += same.length - 1;
+        // the row's start time tells which run wrote it: the one whose POST arrived right after
+        const writer = same.reduce((best, a) =>
+          Math.abs(a.at - row.started_at.getTime()) < Math.abs(best.at - row.started_at.getTime()) ? a : best,
+        );
+        if (writer !== same[same.length - 1]) resentAfterRecorded += 1;
+        const gap = same[same.length - 1]!.at - same[0]!.at;
+        maxRerunGapMs = Math.max(maxRerunGapMs ?? 0, gap);
+      }
+    }
+    for (const attempt of rows.keys()) {
+      if (!byAttempt.has(attempt)) violate(`attempt row ${deliveryId}#${attempt} has no arrival at the receiver`);
+    }
+  }
+
+  // 4. every delivery's final status is right, its attempts numbered 1..n, its workflow started
+  for (const delivery of deliveries) {
+    const rows = [...(rowsByDelivery.get(delivery.id)?.values() ?? [])].sort((a, b) => a.attempt_number - b.attempt_number);
+    const hook = hookById.get(delivery.webhook_id);
+    const last = rows[rows.length - 1];
+    const lastOk = last?.response_status != null && last.response_status >= 200 && last.response_status < 300;
+    rows.forEach((row, i) => {
+      if (row.attempt_number !== i + 1) violate(`delivery ${delivery.id}: attempt numbers ${rows.map((r) => r.attempt_number).join(',')}`);
+    });
+    if (delivery.attempt_count !== rows.length) violate(`delivery ${delivery.id}: attempt_count ${delivery.attempt_count}, ${rows.length} rows`);
+    if (!delivery.dispatched_at) violate(`delivery ${delivery.id}: never marked dispatched`);
+    if (hook && deadHooks.has(hook.key)) {
+      if (delivery.status !== 'failed' || rows.length !== ATTEMPTS_PER_SCHEDULE || rows.some((r) => r.response_status === 200)) {
+        violate(`delivery ${delivery.id} to dead hook ${hook.key}: ${delivery.status} after ${rows.length} attempts, expected failed after ${ATTEMPTS_PER_SCHEDULE}`);
+      }
+    } else if (delivery.status !== 'succeeded' || !lastOk) {
+      violate(`delivery ${delivery.id}: status ${delivery.status}, last attempt ${last ? `#${last.attempt_number} status ${last.response_status} ${last.error_code ?? ''}` : 'none'}`);
+    }
+  }
+
+  // 5. Temporal agrees: one workflow per delivery; none left running but failed ones awaiting a replay
+  const [all, running, waiting] = await Promise.all([
+    stack.client.workflow.count(`TaskQueue = "${stack.taskQueue}"`),
+    stack.client.workflow.count(`TaskQueue = "${stack.taskQueue}" AND ExecutionStatus = "Running"`),
+    stack.client.workflow.count(`TaskQueue = "${stack.taskQueue}" AND ExecutionStatus = "Running" AND HooklineDeliveryStatus = "failed"`),
+  ]);
+  const failedDeliveries = deliveries.filter((d) => d.status === 'failed').length;
+  if (all.count !== deliveries.length) violate(`${all.count} delivery workflows in Temporal, ${deliveries.length} deliveries`);
+  if (running.count !== waiting.count) violate(`${running.count - waiting.count} workflows still running that are not failed deliveries awaiting replay`);
+  if (waiting.count !== failedDeliveries) violate(`${waiting.count} workflows awaiting replay, ${failedDeliveries} failed deliveries`);
+  if (!input.quiescence.quiescent) {
+    violate(`no quiescence: ${input.quiescence.pending} deliveries pending, ${input.quiescence.running} workflows running`);
+    violations.push(...(await diagnosePending(stack)));
+  }
+
+  // figures
+  const firstOkAfter = (t: number) =>
+    arrivals.find((a) => a.at >= t && a.answer.kind === 'status' && a.answer.status < 300 && a.signatureValid)?.at;
+  const firstAcceptAfter = (t: number) =>
+    Math.min(...[...ingest.accepted.values()].filter((e) => e.acceptedAt >= t).map((e) => e.acceptedAt));
+  const faults: FaultFigure[] = input.faults.map((fault) => {
+    const resumed = fault.kind.startsWith('api') ? firstAcceptAfter(fault.clearedAt) : firstOkAfter(fault.clearedAt);
+    return {
+      kind: fault.kind,
+      detail: fault.detail,
+      downMs: fault.clearedAt - fault.injectedAt,
+      recoveryMs: resumed === undefined || !Number.isFinite(resumed) ? null : resumed - fault.injectedAt,
+    };
+  });
+  const recoveries = faults.map((f) => f.recoveryMs).filter((m): m is number => m !== null);
+  const lastCleared = Math.max(input.scenarioStartedAt, ...input.faults.map((f) => f.clearedAt), ingest.finishedAt);
+  latencies.sort((a, b) => a - b);
+  return {
+    scenario: stack.scenario,
+    title: input.title,
+    eventsSent: planned.length,
+    eventsAccepted: ingest.accepted.size,
+    deliveriesExpected: expected.length,
+    delivered,
+    succeeded: deliveries.filter((d) => d.status === 'succeeded').length,
+    failedAsExpected: deliveries.filter((d) => d.status === 'failed' && deadHooks.has(hookById.get(d.webhook_id)?.key ?? '')).length,
+    lost,
+    duplicated,
+    duplicateArrivals,
+    rerunAttempts,
+    resentAfterRecorded,
+    maxRerunGapMs,
+    attempts: attempts.length,
+    arrivals: arrivals.length,
+    invalidSignatures: invalid.length,
+    ingestRetries: ingest.retriedBecause,
+    faults,
+    recoveryMs: recoveries.length ? Math.max(...recoveries) : null,
+    drainMs: input.quiescence.at - lastCleared,
+    latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? 0 },
+    scenarioMs: input.quiescence.at - input.scenarioStartedAt,
+    quiescent: input.quiescence.quiescent,
+    violations,
+    notes: input.notes ?? {},
+  };
+}
+
+/** For a failed quiescence: what the stuck deliveries' workflows are doing. */
+async function diagnosePending(stack: Stack): Promise<string[]> {
+  const lines: string[] = [];
+  const pending = await stack.db.selectFrom('deliveries').select(['id', 'attempt_count', 'next_attempt_at', 'dispatched_at']).where('status', '=', 'pending').limit(5).execute();
+  for (const d of pending) {
+    try {
+      const description = await stack.client.workflow.getHandle(`delivery-${d.id}`).describe();
+      const raw = description.raw;
+      lines.push(
+        `pending ${d.id} (attempts ${d.attempt_count}, next ${d.next_attempt_at?.toISOString() ?? '-'}): workflow ${description.status.name}, ` +
+          `${raw.pendingActivities?.length ?? 0} pending activities ${JSON.stringify(raw.pendingActivities?.map((a) => ({ attempt: a.attempt, state: a.state, lastFailure: a.lastFailure?.message })))}`,
+      );
+    } catch (error) {
+      lines.push(`pending ${d.id} (dispatched ${d.dispatched_at?.toISOString() ?? 'never'}): no workflow (${(error as Error).message})`);
+    }
+  }
+  return lines;
+}
