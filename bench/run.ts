@@ -367,7 +367,9 @@ function render(results: Record<string, any>): string {
   if (s.api) {
     add('api', `requests/s at max (${s.api.connections} connections)`, s.api.max.requestsPerSecond);
     add('api', 'p99 at max, ms', s.api.max.p99Ms);
+    add('api', 'p50 at 200 requests/s, ms', s.api.at200.p50Ms);
     add('api', 'p99 at 200 requests/s, ms', s.api.at200.p99Ms);
+    if (s.api.non2xxOrErrors) add('api', 'answers other than 202, or errors', s.api.non2xxOrErrors);
   }
   if (s.tune) {
     for (const t of s.tune.variants as Array<{ name: string; perSecond: { median: number; min: number; max: number } }>) {

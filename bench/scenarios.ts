@@ -20,7 +20,7 @@ export interface Profile {
   apiSeconds: number;
 }
 
-export const FULL: Profile = { runs: 3, windowMs: 10_000, warmupMs: 5_000, concurrency: 32, fanout: 1000, parked: 10_000, apiSeconds: 5 };
+export const FULL: Profile = { runs: 3, windowMs: 8_000, warmupMs: 4_000, concurrency: 32, fanout: 1000, parked: 10_000, apiSeconds: 5 };
 export const QUICK: Profile = { runs: 2, windowMs: 3_000, warmupMs: 2_000, concurrency: 32, fanout: 200, parked: 1_000, apiSeconds: 2 };
 
 const WEBHOOK_BODY = {
@@ -323,6 +323,7 @@ export async function apiScenario(hookline: Hookline, p: Profile) {
   const maxRps: number[] = [];
   const maxP99: number[] = [];
   const at200P99: number[] = [];
+  const at200P50: number[] = [];
   const at200Rps: number[] = [];
   let non2xx = 0;
   for (let run = 0; run < p.runs; run++) {
@@ -334,12 +335,13 @@ export async function apiScenario(hookline: Hookline, p: Profile) {
     progress(`api: run ${run + 1}/${p.runs}, 200 requests/s`);
     const fixed = await autocannon({ ...options, overallRate: 200 });
     at200P99.push(fixed.latency.p99);
+    at200P50.push(fixed.latency.p50);
     at200Rps.push(fixed.requests.average);
     non2xx += fixed.non2xx + fixed.errors;
   }
   return {
     max: { requestsPerSecond: spread(maxRps, 0), p99Ms: spread(maxP99, 1) },
-    at200: { requestsPerSecond: spread(at200Rps, 0), p99Ms: spread(at200P99, 1) },
+    at200: { requestsPerSecond: spread(at200Rps, 0), p50Ms: spread(at200P50, 1), p99Ms: spread(at200P99, 1) },
     connections: options.connections,
     non2xxOrErrors: non2xx,
   };
@@ -356,41 +358,47 @@ async function tableBytes(db: BenchDatabase): Promise<number> {
 }
 
 export async function parkedScenario(hookline: Hookline, rx: Receiver, db: BenchDatabase, temporal: TemporalServer, p: Profile) {
-  const perEvent = Math.min(1000, p.parked);
+  // Ten dead webhooks and one event after another, each making ten deliveries, posted whenever
+  // fewer than PARKED_AHEAD deliveries wait for their first attempt: steady work like the sustained
+  // scenario. (Ten events of 1,000 each parked at 9-19/s instead of ~30/s: a backlog in the task
+  // queue makes the server persist and re-read every task.)
+  const perEvent = Math.min(10, p.parked);
   const events = Math.ceil(p.parked / perEvent);
+  const total = events * perEvent;
+  const PARKED_AHEAD = 64;
   const { key, communityId } = await hookline.newCommunity('bench parked');
   await subscribe(hookline, key, perEvent, hookline.deadUrl, ['user.visited'], 'parked');
   const bytesBefore = await tableBytes(db);
   const temporalBefore = temporalStorageBytes(temporal);
   const issue = eventIssue(hookline, key, 'user.visited');
   const started = Date.now();
-  for (let i = 0; i < events; i++) {
-    const accepted = await issue(i);
-    progress(`parked: event ${i + 1}/${events} accepted (${accepted.all?.length ?? 0} deliveries)`);
-    // one event's workflows started before the next is posted, so the API is not left with 10 at once
-    await waitFor(
-      'parked deliveries dispatched',
-      async () => {
-        const r = await db.pool.query<{ n: string }>('select count(*)::text as n from deliveries where community_id = $1 and dispatched_at is null', [communityId]);
-        return r.rows[0]!.n === '0' ? true : undefined;
-      },
-      120_000,
-      250,
+  const progressOf = async () => {
+    const r = await db.pool.query<{ waiting: string; attempted: string }>(
+      `select count(*) filter (where attempt_count = 0)::text as waiting, count(*) filter (where attempt_count >= 1)::text as attempted
+         from deliveries where community_id = $1`,
+      [communityId],
     );
+    return { waiting: Number(r.rows[0]!.waiting), attempted: Number(r.rows[0]!.attempted) };
+  };
+  let posted = 0;
+  let lastReport = 0;
+  for (;;) {
+    const { waiting, attempted } = await progressOf();
+    if (Date.now() - lastReport > 1000) {
+      const rate = attempted / ((Date.now() - started) / 1000);
+      progress(`parked: ${attempted}/${total} deliveries failed once and wait for their retry (${rate.toFixed(1)}/s)`);
+      lastReport = Date.now();
+    }
+    if (attempted >= total) break;
+    const room = Math.min(events - posted, Math.floor((PARKED_AHEAD - waiting) / perEvent));
+    if (room > 0) {
+      await Promise.all(Array.from({ length: room }, (_, i) => issue(posted + i)));
+      posted += room;
+    } else {
+      await sleep(100);
+    }
+    if (Date.now() - started > 30 * 60_000) throw new Error('parked: not all deliveries attempted within 30 minutes');
   }
-  const total = events * perEvent;
-  await waitFor(
-    'parked deliveries attempted once',
-    async () => {
-      const r = await db.pool.query<{ n: string }>('select count(*)::text as n from deliveries where community_id = $1 and attempt_count >= 1', [communityId]);
-      const n = Number(r.rows[0]!.n);
-      const rate = n / ((Date.now() - started) / 1000);
-      progress(`parked: ${n}/${total} deliveries failed once and wait for their retry (${rate.toFixed(1)}/s)`);
-      return n >= total ? true : undefined;
-    },
-    30 * 60_000,
-    1000,
-  );
   const parkedInSeconds = (Date.now() - started) / 1000;
   progress('parked: settling');
   await sleep(5000);
