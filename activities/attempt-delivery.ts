@@ -8,7 +8,7 @@ import { sendWebhook, type SendResult } from '../src/delivery/send.js';
 import { checkUrlSyntax, destinationPolicy } from '../src/destination/index.js';
 import type { SecretBox } from '../src/security/secret-box.js';
 import { signatureHeader } from '../src/signing/index.js';
-import { loadDeliveryForAttempt, recordAttempt, setDeliveryStatus } from '../src/store/deliveries.js';
+import { loadDeliveryForAttempt, loadRecordedAttempt, recordAttempt, setDeliveryStatus } from '../src/store/deliveries.js';
 import { loadEventById } from '../src/store/events.js';
 import { disableWebhook, loadWebhookForDelivery, recordWebhookOutcome } from '../src/store/webhooks.js';
 import { VERSION } from '../src/version.js';
@@ -55,6 +55,21 @@ export function attemptActivities(deps: AttemptDeps) {
       const log = deps.logger.child({ deliveryId: input.deliveryId, attempt: input.attemptNumber });
       const delivery = await loadDeliveryForAttempt(db, input.deliveryId);
       if (!delivery || delivery.status === 'cancelled') return { kind: 'cancelled' };
+      // Temporal runs an attempt again when its worker died after writing the row but before
+      // Temporal heard the result: answer with what was recorded; never send it a second time.
+      const recorded = await loadRecordedAttempt(db, delivery.id, input.attemptNumber);
+      if (recorded) {
+        const next = decideNext({
+          outcome: recordedOutcome(recorded),
+          failuresBefore: input.failuresBefore,
+          scheduleMs: config.delivery.retryScheduleMs,
+          jitter: config.delivery.retryJitter,
+          random,
+        });
+        if (next.kind === 'failed' && next.reason === 'gone') await disableWebhook(db, delivery.webhook_id, 'gone');
+        log.info({ next: next.kind }, 'attempt already recorded: not sent again');
+        return { kind: 'attempted', next, responseStatus: recorded.response_status };
+      }
       const webhook = await loadWebhookForDelivery(db, box, delivery.webhook_id);
       if (!webhook || webhook.deleted) {
         await setDeliveryStatus(db, delivery.id, 'cancelled');
@@ -158,5 +173,21 @@ export function attemptActivities(deps: AttemptDeps) {
       );
       return { kind: 'attempted', next, responseStatus: sent.kind === 'response' ? sent.status : null };
     },
+  };
+}
+
+/** What a recorded attempt's row says happened, as decideNext reads it. */
+function recordedOutcome(row: {
+  started_at: Date;
+  response_status: number | null;
+  response_headers: Record<string, string> | null;
+  error_code: string | null;
+}): AttemptOutcome {
+  if (row.response_status === null) return { kind: 'network_error', code: row.error_code ?? 'network' };
+  if (row.response_status >= 200 && row.response_status < 300) return { kind: 'success', status: row.response_status };
+  return {
+    kind: 'http_error',
+    status: row.response_status,
+    retryAfterMs: parseRetryAfter(row.response_headers?.['retry-after'], row.started_at.getTime()),
   };
 }

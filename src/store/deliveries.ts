@@ -275,6 +275,16 @@ export async function loadDeliveryForAttempt(db: Db, id: string) {
     .executeTakeFirst();
 }
 
+/** The row of one attempt, if it was recorded (a re-run attempt must not be sent again). */
+export async function loadRecordedAttempt(db: Db, deliveryId: string, attemptNumber: number) {
+  return db
+    .selectFrom('attempts')
+    .select(['started_at', 'response_status', 'response_headers', 'error_code'])
+    .where('delivery_id', '=', deliveryId)
+    .where('attempt_number', '=', attemptNumber)
+    .executeTakeFirst();
+}
+
 /** Deliveries of an event whose workflows have not been started yet (an idempotent retry after a crash). */
 export async function listUndispatchedOfEvent(db: Db, eventId: string) {
   return db
