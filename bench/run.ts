@@ -189,6 +189,7 @@ async function main() {
       workerTuning: { ...WORKER_TUNING, ...JSON.parse(process.env.BENCH_WORKER_OPTIONS || '{}') },
       ...(process.env.BENCH_PG_POOL_MAX ? { pgPoolMax: Number(process.env.BENCH_PG_POOL_MAX) } : {}),
       hooklineWorker: hooklineWorkerEntry(),
+      ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { workerNodeOptions: process.env.BENCH_WORKER_NODE_OPTIONS } : {}),
       temporal: 'not started',
     },
     load: { before: loadAverage(), topBefore: topProcesses() },
@@ -225,7 +226,12 @@ async function main() {
     }
     if (needTemporal) {
       progress('starting Temporal');
-      temporal = await startTemporal(logDir);
+      // BENCH_TEMPORAL_STORAGE (wal | file | memory) and BENCH_TEMPORAL_DYNAMIC_CONFIG (k=v,k=v):
+      // the dev server otherwise, for tuning runs of the whole of Hookline
+      temporal = await startTemporal(logDir, {
+        storage: (process.env.BENCH_TEMPORAL_STORAGE as 'wal' | 'file' | 'memory' | undefined) || 'wal',
+        dynamicConfig: (process.env.BENCH_TEMPORAL_DYNAMIC_CONFIG ?? '').split(',').filter(Boolean),
+      });
       results.settings.temporal = temporal.settings;
       client = new Client({ connection: await Connection.connect({ address: temporal.address }), namespace: 'default' });
     }
@@ -240,7 +246,7 @@ async function main() {
     if (needHookline) {
       progress('creating the database, starting the API and the worker');
       db = await freshDatabase(runId);
-      results.versions.postgres = (await db.pool.query<{ v: string }>('show server_version')).rows[0]?.v ?? 'unknown';
+      results.versions.postgres = (await db.pool.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]?.v ?? 'unknown';
       hookline = await startHookline({ logDir, runId, temporalAddress: temporal!.address, databaseUrl: db.url });
       const setup = await sustainedSetup(hookline, rx);
       await warmHookline(hookline, rx, setup, profile);

@@ -236,7 +236,9 @@ export async function startHookline(options: {
     SECRETS_KEY: randomBytes(32).toString('base64'),
   };
   const api = tsChild('api', 'src/api-main.ts', { env, logDir: options.logDir });
-  const worker = tsChild('worker', hooklineWorkerEntry(), { env, logDir: options.logDir });
+  // BENCH_WORKER_NODE_OPTIONS: Node flags for the worker alone (e.g. --max-old-space-size=160)
+  const workerEnv = process.env.BENCH_WORKER_NODE_OPTIONS ? { ...env, NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : env;
+  const worker = tsChild('worker', hooklineWorkerEntry(), { env: workerEnv, logDir: options.logDir });
   const apiUrl = `http://127.0.0.1:${port}`;
   const http = new Pool(apiUrl, { connections: 128, keepAliveTimeout: 60_000 });
   await waitFor(
