@@ -231,11 +231,11 @@ describe('nothing accepted is lost (SPEC §5)', () => {
   });
 
   it('6. SIGTERM to a worker with requests in flight: it finishes them and exits within its grace time', async () => {
-    // a slow receiver (0.3–1.5 s per answer) keeps dozens of requests in flight at any moment
+    // a slow receiver (0.2–1 s per answer, well inside the 2 s timeout) keeps requests in flight at any moment
     const slow: HookSpec['plan'] = ({ deliveryId, attempt }) => ({
       kind: 'status',
       status: 200,
-      delayMs: 300 + Math.floor(hashUnit(`${deliveryId}:${attempt}:delay`) * 1200),
+      delayMs: 200 + Math.floor(hashUnit(`${deliveryId}:${attempt}:delay`) * 800),
     });
     await scenario({
       id: 's6',

@@ -1,7 +1,10 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { sql } from 'kysely';
+import { ARTIFACTS_DIR } from './processes.js';
 import type { Arrival, FaultReceiver } from './receiver.js';
 import type { Stack } from './stack.js';
-import { ATTEMPTS_PER_SCHEDULE } from './stack.js';
+import { ATTEMPTS_PER_SCHEDULE, DELIVERY_TIMEOUT_MS } from './stack.js';
 import { type AcceptedEvent, type CreatedHook, expectedHooks, type IngestReport, type PlannedEvent } from './traffic.js';
 
 /** One injected fault: when it began, when it was over (process back, server up). */
@@ -34,8 +37,10 @@ export interface ScenarioFigures {
   duplicated: number;
   duplicateArrivals: number;
   rerunAttempts: number;
-  /** Re-sent attempts whose row had already been written by an earlier run: the POST was needless. */
+  /** Attempts sent again although their row had been written (a needless duplicate; must be 0). */
   resentAfterRecorded: number;
+  /** Attempts the receiver answered 2xx, but only after the sender's deadline: a timeout, then a retry. */
+  lateAnswers: number;
   maxRerunGapMs: number | null;
   attempts: number;
   arrivals: number;
@@ -64,6 +69,8 @@ interface AttemptRow {
   delivery_id: string;
   attempt_number: number;
   started_at: Date;
+  duration_ms: number;
+  created_at: Date;
   response_status: number | null;
   error_code: string | null;
 }
@@ -134,9 +141,13 @@ export async function checkBooks(input: {
     .execute()) as DeliveryRow[];
   const attempts = (await stack.db
     .selectFrom('attempts')
-    .select(['delivery_id', 'attempt_number', 'started_at', 'response_status', 'error_code'])
+    .select(['delivery_id', 'attempt_number', 'started_at', 'duration_ms', 'created_at', 'response_status', 'error_code'])
     .execute()) as AttemptRow[];
   const arrivals = receiver.arrivalsOf(stack.scenario);
+  // the raw books, for a post-mortem
+  for (const [name, rows] of Object.entries({ arrivals, attempts, deliveries })) {
+    writeFileSync(path.join(ARTIFACTS_DIR, `${stack.scenario}-${name}.json`), JSON.stringify(rows));
+  }
 
   const hookById = new Map(hooks.map((h) => [h.id, h]));
   const deliveryById = new Map(deliveries.map((d) => [d.id, d]));
@@ -201,11 +212,19 @@ export async function checkBooks(input: {
   // 3. every arrival has its attempt row, and every row is what the receiver saw
   let rerunAttempts = 0;
   let resentAfterRecorded = 0;
+  let lateAnswers = 0;
   let maxRerunGapMs: number | null = null;
   const rowMatches = (row: AttemptRow, arrival: Arrival): boolean => {
     switch (arrival.answer.kind) {
       case 'status':
-        return row.response_status === arrival.answer.status;
+        if (row.response_status === arrival.answer.status) return true;
+        // an answer that was complete only after the sender's deadline is a timeout to the sender
+        return (
+          row.response_status === null &&
+          row.error_code === 'timeout' &&
+          arrival.doneAt !== undefined &&
+          arrival.doneAt >= row.started_at.getTime() + DELIVERY_TIMEOUT_MS - 50
+        );
       case 'hang':
         return row.response_status === null && row.error_code === 'timeout';
       case 'reset':
@@ -222,6 +241,7 @@ export async function checkBooks(input: {
         violate(`arrival ${deliveryId}#${attempt} has no attempt row`);
         continue;
       }
+      if (row.error_code === 'timeout' && same.some((a) => a.answer.kind === 'status')) lateAnswers += 1;
       if (!same.some((arrival) => rowMatches(row, arrival))) {
         violate(
           `attempt row ${deliveryId}#${attempt} (status ${row.response_status}, error ${row.error_code}) matches no arrival (${same
@@ -231,11 +251,14 @@ export async function checkBooks(input: {
       }
       if (same.length > 1) {
         rerunAttempts += same.length - 1;
-        // the row's start time tells which run wrote it: the one whose POST arrived right after
-        const writer = same.reduce((best, a) =>
-          Math.abs(a.at - row.started_at.getTime()) < Math.abs(best.at - row.started_at.getTime()) ? a : best,
-        );
-        if (writer !== same[same.length - 1]) resentAfterRecorded += 1;
+        // a re-run that found the row already written must answer from it, not send again; a row
+        // committed well before the last copy arrived (5 s: more than a re-run takes from its read
+        // of the row to its POST) means the attempt was sent although it was recorded
+        const last = same[same.length - 1]!;
+        if (row.created_at.getTime() < last.at - 5000) {
+          resentAfterRecorded += 1;
+          violate(`attempt ${deliveryId}#${attempt} sent again ${last.at - row.created_at.getTime()} ms after its row was written`);
+        }
         const gap = same[same.length - 1]!.at - same[0]!.at;
         maxRerunGapMs = Math.max(maxRerunGapMs ?? 0, gap);
       }
@@ -311,6 +334,7 @@ export async function checkBooks(input: {
     duplicateArrivals,
     rerunAttempts,
     resentAfterRecorded,
+    lateAnswers,
     maxRerunGapMs,
     attempts: attempts.length,
     arrivals: arrivals.length,
