@@ -176,6 +176,8 @@ export async function checkBooks(input: {
     for (const delivery of accepted.deliveries) expected.push({ event: accepted, delivery });
   }
   if (deliveries.length !== expected.length) violate(`${deliveries.length} deliveries in Postgres, ${expected.length} accepted`);
+  const events = Number((await sql<{ n: string }>`select count(*) as n from events`.execute(stack.db)).rows[0]!.n);
+  if (events !== ingest.accepted.size) violate(`${events} events in Postgres, ${ingest.accepted.size} accepted (an event recorded twice, or one never acknowledged)`);
 
   // 2. every accepted delivery reached its webhook with a valid signature; count duplicates
   let lost = 0;
