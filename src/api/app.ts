@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
 import { sql } from 'kysely';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { authenticate } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError, errorBody, sendSuccess } from './envelope.js';
@@ -90,8 +91,10 @@ function requireJsonBody(req: Request, _res: Response, next: NextFunction): void
 
 const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
   const apiError = toApiError(error);
-  if (apiError.statusCode >= 500) {
+  if (apiError.statusCode === 500) {
     (res.locals.log ?? console).error({ err: error }, 'unhandled error');
+  } else if (apiError.statusCode === 503) {
+    (res.locals.log ?? console).warn({ err: error }, 'a dependency is unavailable');
   }
   for (const [name, value] of Object.entries(apiError.headers)) res.setHeader(name, value);
   res.status(apiError.statusCode).json(errorBody(apiError.statusCode, apiError.message, apiError.solution, apiError.detail));
@@ -121,6 +124,11 @@ function toApiError(error: unknown): ApiError {
   const status = (error as { status?: unknown }).status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new ApiError(status, 'the request could not be read', 'Check the URL encoding, Content-Encoding and body, then retry.');
+  }
+  if (isDatabaseUnavailable(error)) {
+    return new ApiError(503, 'the database is unavailable', 'Retry in a few seconds; POST /v1/events with the same id is safe to repeat.', null, {
+      'retry-after': '5',
+    });
   }
   return new ApiError(500, 'internal error', 'This is a bug in Hookline; the request id in x-request-id helps us find it.');
 }
