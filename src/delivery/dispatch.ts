@@ -3,7 +3,12 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { listUndispatched, markDispatched } from '../store/deliveries.js';
+import { listStalledReplayJobs } from '../store/replay-jobs.js';
+import { startReplayJobIfNeverStarted } from '../temporal/replay-jobs.js';
 import { type DeliveryToStart, forEachLimited, startDeliveryWorkflow } from '../temporal/deliveries.js';
+
+/** A running replay job this long without progress is checked for a workflow that never started. */
+const REPLAY_JOB_IDLE_MS = 60_000;
 
 /** Starts the workflows of recorded deliveries and marks them dispatched. */
 export async function dispatchDeliveries(
@@ -22,7 +27,8 @@ export async function dispatchDeliveries(
 /**
  * The safety net behind "nothing accepted is lost": deliveries are committed to Postgres before the
  * API answers 202, and their workflows started right after; if the API dies in between, this sweep
- * (run by every worker; starts are idempotent) starts what was left.
+ * (run by every worker; starts are idempotent) starts what was left, and likewise a bulk replay job
+ * whose workflow never started.
  */
 export function startDispatchSweeper(options: {
   client: Client;
@@ -40,7 +46,8 @@ export function startDispatchSweeper(options: {
   const sweep = async () => {
     for (;;) {
       const rows = await listUndispatched(db, olderThanMs, 500);
-      if (rows.length === 0 || stopped) return;
+      if (stopped) return;
+      if (rows.length === 0) break;
       await dispatchDeliveries(
         client,
         config,
@@ -48,7 +55,17 @@ export function startDispatchSweeper(options: {
         rows.map((r) => ({ id: r.id, communityId: r.community_id, webhookId: r.webhook_id, eventType: r.event_type })),
       );
       logger.warn({ count: rows.length }, 'dispatch sweeper started workflows left behind');
-      if (rows.length < 500) return;
+      if (rows.length < 500) break;
+    }
+    // the same gap for bulk replay jobs: recorded, then the API died before starting the workflow
+    for (const job of await listStalledReplayJobs(db, REPLAY_JOB_IDLE_MS, 100)) {
+      if (stopped) return;
+      const started = await startReplayJobIfNeverStarted(client, config, {
+        id: job.id,
+        communityId: job.community_id,
+        webhookId: job.webhook_id,
+      });
+      if (started) logger.warn({ jobId: job.id }, 'dispatch sweeper started a replay job left behind');
     }
   };
   const timer = setInterval(() => {

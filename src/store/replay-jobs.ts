@@ -111,6 +111,21 @@ export async function getReplayJob(db: Db, scope: Scope, id: string): Promise<Re
   return row && toJob(row);
 }
 
+/**
+ * Running jobs that have made no progress for a while: their workflow may never have started (the
+ * API died between recording the job and starting it). The sweeper starts those that never ran.
+ */
+export async function listStalledReplayJobs(db: Db, idleMs: number, limit: number) {
+  return db
+    .selectFrom('replay_jobs')
+    .select(['id', 'community_id', 'webhook_id'])
+    .where('status', '=', 'running')
+    .where('updated_at', '<', sql<Date>`now() - ${`${idleMs} milliseconds`}::interval`)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+}
+
 /** The job could not be started (Temporal unreachable): it will make no progress. */
 export async function markReplayJobFailed(db: Db, id: string): Promise<void> {
   await db.updateTable('replay_jobs').set({ status: 'failed', updated_at: new Date(), completed_at: new Date() }).where('id', '=', id).execute();

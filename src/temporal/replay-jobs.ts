@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Config } from '../config.js';
 import { replayJobWorkflow } from '../../workflows/replay-job.js';
 import { COMMUNITY_ID, WEBHOOK_ID } from '../../workflows/search-attributes.js';
@@ -17,14 +17,40 @@ export async function startReplayJobWorkflow(
   config: Pick<Config, 'temporal'>,
   job: { id: string; communityId: string; webhookId: string },
 ): Promise<void> {
-  await client.workflow.start(replayJobWorkflow, {
+  await client.workflow.start(replayJobWorkflow, replayJobStartOptions(config, job));
+}
+
+/**
+ * The sweeper's start: only a job whose workflow never ran is started; a running or closed one is
+ * left as it is (a closed one has recorded its own end).
+ */
+export async function startReplayJobIfNeverStarted(
+  client: Client,
+  config: Pick<Config, 'temporal'>,
+  job: { id: string; communityId: string; webhookId: string },
+): Promise<boolean> {
+  try {
+    await client.workflow.start(replayJobWorkflow, {
+      ...replayJobStartOptions(config, job),
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw error;
+  }
+}
+
+function replayJobStartOptions(config: Pick<Config, 'temporal'>, job: { id: string; communityId: string; webhookId: string }) {
+  return {
     taskQueue: config.temporal.taskQueue,
     workflowId: replayJobWorkflowId(job.id),
-    args: [{ jobId: job.id, cursor: null }],
-    workflowIdConflictPolicy: 'USE_EXISTING',
+    args: [{ jobId: job.id, cursor: null }] as [{ jobId: string; cursor: null }],
+    workflowIdConflictPolicy: 'USE_EXISTING' as const,
     typedSearchAttributes: [
       { key: COMMUNITY_ID, value: job.communityId },
       { key: WEBHOOK_ID, value: job.webhookId },
     ],
-  });
+  };
 }
