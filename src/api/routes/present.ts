@@ -20,12 +20,16 @@ export function presentEventAccepted(event: StoredEvent, deliveries: DeliveryRef
   return { event: presentEvent(event), deliveries: deliveries.map((d) => ({ id: d.id, webhookId: d.webhookId })) };
 }
 
-export function temporalLink(config: Pick<Config, 'temporal'>, deliveryId: string) {
-  const workflowId = deliveryWorkflowId(deliveryId);
+/** A workflow's id and its page in the Temporal UI. */
+export function workflowLink(config: Pick<Config, 'temporal'>, workflowId: string) {
   return {
     workflowId,
     uiUrl: `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`,
   };
+}
+
+export function temporalLink(config: Pick<Config, 'temporal'>, deliveryId: string) {
+  return workflowLink(config, deliveryWorkflowId(deliveryId));
 }
 
 export function presentDelivery(delivery: Delivery, config: Pick<Config, 'temporal'>, attempts?: Attempt[]) {

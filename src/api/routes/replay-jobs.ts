@@ -8,6 +8,7 @@ import type { ApiDeps } from '../deps.js';
 import { ApiError, notFound, sendSuccess } from '../envelope.js';
 import { webhookReplayBody } from '../schemas.js';
 import { parseWith } from '../validate.js';
+import { workflowLink } from './present.js';
 
 /**
  * Bulk replay (SPEC §2): `POST /v1/webhooks/:id/replay {since, until?}` answers 202 with a job that
@@ -49,12 +50,5 @@ export function replayJobRoutes({ db, config, temporal, logger }: ApiDeps): Rout
 }
 
 export function presentReplayJob(job: ReplayJob, config: Pick<Config, 'temporal'>) {
-  const workflowId = replayJobWorkflowId(job.id);
-  return {
-    ...job,
-    temporal: {
-      workflowId,
-      uiUrl: `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`,
-    },
-  };
+  return { ...job, temporal: workflowLink(config, replayJobWorkflowId(job.id)) };
 }
