@@ -177,9 +177,12 @@ describe('fan-out and test sends never cross', () => {
     const before = receiver.arrivals.length;
     const emitted = await hookline.call('POST', '/v1/events', { ...joined('fan'), id: 'fan-a' }, a.key);
     expect(emitted.body.data.deliveries.map((d: { webhookId: string }) => d.webhookId)).toEqual([a.webhookId]);
-    await receiver.waitFor(before + 1);
+    // B's own deliveries from earlier tests may still be landing: look at this event's arrivals
+    const eventId = emitted.body.data.event.id as string;
+    const ofThisEvent = () => receiver.arrivals.slice(before).filter((x) => (JSON.parse(x.body) as { id: string }).id === eventId);
+    await eventually(async () => (ofThisEvent().length > 0 ? true : undefined));
     await new Promise((r) => setTimeout(r, 800));
-    const arrived = receiver.arrivals.slice(before);
+    const arrived = ofThisEvent();
     expect(arrived.map((x) => x.path)).toEqual(['/a']);
     expect(JSON.parse(arrived[0]!.body).communityId).toBe(a.communityId);
   });
@@ -189,9 +192,11 @@ describe('fan-out and test sends never cross', () => {
     const sent = await hookline.call('POST', `/v1/webhooks/${a.webhookId}/test`, undefined, a.key);
     expect(sent.status).toBe(202);
     expect(sent.body.data.deliveries.map((d: { webhookId: string }) => d.webhookId)).toEqual([a.webhookId]);
-    await receiver.waitFor(before + 1);
+    const eventId = sent.body.data.event.id as string;
+    const ofThisEvent = () => receiver.arrivals.slice(before).filter((x) => (JSON.parse(x.body) as { id: string }).id === eventId);
+    await eventually(async () => (ofThisEvent().length > 0 ? true : undefined));
     await new Promise((r) => setTimeout(r, 500));
-    expect(receiver.arrivals.slice(before).map((x) => x.path)).toEqual(['/a']);
+    expect(ofThisEvent().map((x) => x.path)).toEqual(['/a']);
   });
 });
 
