@@ -10,22 +10,46 @@ import { installTestRuntime, workflowBundle } from '../support/harness.js';
  * The determinism guard: every history saved under test/histories/ (recorded from real runs by
  * scripts/record-histories.ts) replays against the current workflow code. A change that would
  * break deliveries already running fails here; such a change belongs behind patched().
+ *
+ * test/histories/ holds today's shapes; test/histories/before-local-attempt/ the same shapes from
+ * before attempts became local activities (LOCAL_ATTEMPT_PATCH), which workers still replay.
  */
 const HISTORY_DIR = fileURLToPath(new URL('../histories/', import.meta.url));
-const files = readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.json')).sort();
+const GENERATIONS = ['', 'before-local-attempt/'];
+const files = GENERATIONS.flatMap((dir) =>
+  readdirSync(`${HISTORY_DIR}${dir}`)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => `${dir}${f}`),
+).sort();
 const load = (file: string) => historyFromJSON(JSON.parse(readFileSync(`${HISTORY_DIR}${file}`, 'utf8')));
+const DELIVERY_SHAPES = ['success', 'retries', 'failed', 'replay-waiting', 'replay-closed', 'hold-resume', 'gone', 'cancelled'];
 
 beforeAll(() => installTestRuntime());
 
 describe('saved workflow histories', () => {
-  it('cover every shape of a delivery and a bulk replay job', () => {
+  it('cover every shape of a delivery, before and after local attempts, and a bulk replay job', () => {
     expect(files).toEqual(
       expect.arrayContaining(
-        ['success', 'retries', 'failed', 'replay-waiting', 'replay-closed', 'hold-resume', 'gone', 'cancelled']
-          .map((shape) => `delivery-${shape}.json`)
-          .concat('replay-job.json'),
+        GENERATIONS.flatMap((dir) => DELIVERY_SHAPES.map((shape) => `${dir}delivery-${shape}.json`)).concat('replay-job.json'),
       ),
     );
+  });
+
+  it('of today hold their attempts as local activities; the older ones as activity tasks', () => {
+    const attemptsOf = (file: string) => {
+      const events = load(file).events ?? [];
+      return {
+        local: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+        tasks: events.filter((e) => e.activityTaskScheduledEventAttributes).length,
+      };
+    };
+    for (const shape of DELIVERY_SHAPES) {
+      const now = attemptsOf(`delivery-${shape}.json`);
+      const before = attemptsOf(`before-local-attempt/delivery-${shape}.json`);
+      expect(now.tasks, shape).toBe(0);
+      expect(before.local, shape).toBe(0);
+      expect(now.local, shape).toBe(before.tasks);
+    }
   });
 
   it('replay against the current workflow code', async () => {
@@ -44,8 +68,8 @@ describe('saved workflow histories', () => {
       workflowsPath: fileURLToPath(new URL('../support/fixtures/workflows-incompatible.ts', import.meta.url)),
       logger: new DefaultLogger('WARN'),
     });
-    await expect(Worker.runReplayHistory({ workflowBundle: changed }, load('delivery-retries.json'))).rejects.toBeInstanceOf(
-      DeterminismViolationError,
-    );
+    for (const file of ['delivery-retries.json', 'before-local-attempt/delivery-retries.json']) {
+      await expect(Worker.runReplayHistory({ workflowBundle: changed }, load(file)), file).rejects.toBeInstanceOf(DeterminismViolationError);
+    }
   });
 });

@@ -59,12 +59,21 @@ async function emit(webhookId: string): Promise<string> {
   return emitted.body.data.deliveries.find((d: { webhookId: string }) => d.webhookId === webhookId).id;
 }
 
-/** Workflow-time milliseconds at which each attempt's activity was scheduled. */
+/**
+ * Workflow-time milliseconds at which each attempt began. An attempt is a local activity: it runs
+ * inside a workflow task and leaves a marker when that task completes, so it began when the
+ * workflow task before its marker started.
+ */
 async function attemptTimes(deliveryId: string): Promise<number[]> {
   const history = await temporal.client.workflow.getHandle(`delivery-${deliveryId}`).fetchHistory();
-  return (history.events ?? [])
-    .filter((e) => e.activityTaskScheduledEventAttributes)
-    .map((e) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6));
+  const times: number[] = [];
+  let taskStartedAt = 0;
+  for (const e of history.events ?? []) {
+    const at = Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6);
+    if (e.workflowTaskStartedEventAttributes) taskStartedAt = at;
+    if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity') times.push(taskStartedAt);
+  }
+  return times;
 }
 
 const gapsOf = (times: number[]) => times.slice(1).map((t, i) => t - times[i]!);
@@ -168,8 +177,9 @@ describe('the retry schedule on the time-skipping server', () => {
     const handle = temporal.client.workflow.getHandle(`delivery-${deliveryId}`);
     const firstRunId = (await handle.describe()).runId;
 
-    // hourly re-checks for five days: past 1,000 history events the workflow carries on in a new run
-    await temporal.sleep('5 days');
+    // hourly re-checks (6 events each) for eight days: past 1,000 history events the workflow
+    // carries on in a new run
+    await temporal.sleep('8 days');
     const described = await handle.describe();
     expect(described.runId).not.toBe(firstRunId);
     expect(described.status.name).toBe('RUNNING');

@@ -45,7 +45,8 @@ export interface Hookline {
   call<T = any>(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: T; headers: Headers }>;
   /** Makes a community and an API key for it. */
   newCommunity(name?: string): Promise<{ communityId: string; key: string }>;
-  startWorker(): Promise<RunningWorker>;
+  /** Starts one more worker on the task queue; `workflowBundle` runs other workflow code (an upgrade test). */
+  startWorker(workflowBundle?: { code: string }): Promise<RunningWorker>;
   stop(): Promise<void>;
 }
 
@@ -88,7 +89,7 @@ export async function startHookline(env: Record<string, string> = {}, options: H
   const box = new SecretBox(config.secretsKey);
   const api = await startApi({ config, db, box, logger, port: 0 });
   const workerBundle = await workflowBundle();
-  const startOne = () => startWorker({ config, db, box, logger, workflowBundle: workerBundle });
+  const startOne = (bundle = workerBundle) => startWorker({ config, db, box, logger, workflowBundle: bundle });
   const workers: RunningWorker[] = [];
   if (options.worker !== false) workers.push(await startOne());
   const temporal = new Client({ connection: await Connection.connect({ address: config.temporal.address! }), namespace: config.temporal.namespace });
@@ -119,8 +120,8 @@ export async function startHookline(env: Record<string, string> = {}, options: H
       const key = await call('POST', `/v1/communities/${communityId}/api-keys`, { name: 'test' });
       return { communityId, key: key.body.data.key as string };
     },
-    async startWorker() {
-      const worker = await startOne();
+    async startWorker(bundle) {
+      const worker = await startOne(bundle);
       workers.push(worker);
       return worker;
     },
