@@ -20,7 +20,7 @@ export interface DeliveryRef {
   webhookId: string;
 }
 
-type EventRow = {
+export type EventRow = {
   id: string;
   external_id: string | null;
   community_id: string;
@@ -30,7 +30,7 @@ type EventRow = {
   created_at: Date;
 };
 
-function toEvent(row: EventRow): StoredEvent {
+export function toEvent(row: EventRow): StoredEvent {
   return {
     id: row.id,
     externalId: row.external_id,

@@ -1,0 +1,242 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/database.js';
+import type { DeliveryStatus } from '../db/schema.js';
+import type { SecretBox } from '../security/secret-box.js';
+import { type StoredEvent, toEvent } from './events.js';
+import type { WebhookForDelivery } from './webhooks.js';
+
+/**
+ * The database side of one delivery attempt, in two statements: one read before the POST
+ * (`loadAttemptContext`) and one write after it (`recordAttemptOutcome`). The Temporal server and
+ * Postgres share the machine's cores and an attempt's cost is mostly round trips, so each is a
+ * single statement rather than the ten or so separate queries (and a transaction) it would be
+ * table by table.
+ */
+
+/** What an attempt needs to know before it sends: the delivery, and what it points at. */
+export interface AttemptContext {
+  delivery: { id: string; community_id: string; event_id: string; webhook_id: string; status: DeliveryStatus };
+  /** This attempt's row when it was recorded already (the activity is running again after a crash). */
+  recorded:
+    | { started_at: Date; response_status: number | null; response_headers: Record<string, string> | null; error_code: string | null }
+    | undefined;
+  /** Undefined when the row is missing; a soft-deleted webhook comes back with `deleted: true`. */
+  webhook: WebhookForDelivery | undefined;
+  event: StoredEvent | undefined;
+}
+
+/**
+ * The delivery, this attempt's recorded row if any, its webhook with the live signing secrets
+ * (newest first) and the encryption key opened, and its event, in ONE statement: the delivery row
+ * left-joined to the others (so a missing webhook or event reads as undefined), the secrets as a
+ * correlated `array(...)` subquery. Undefined when the delivery does not exist.
+ */
+export async function loadAttemptContext(
+  db: Db,
+  box: SecretBox,
+  deliveryId: string,
+  attemptNumber: number,
+): Promise<AttemptContext | undefined> {
+  const row = await db
+    .selectFrom('deliveries as d')
+    .leftJoin('attempts as a', (join) => join.onRef('a.delivery_id', '=', 'd.id').on('a.attempt_number', '=', attemptNumber))
+    .leftJoin('webhooks as w', 'w.id', 'd.webhook_id')
+    .leftJoin('events as e', 'e.id', 'd.event_id')
+    .select(['d.id', 'd.community_id', 'd.event_id', 'd.webhook_id', 'd.status'])
+    .select(['a.started_at as a_started_at', 'a.response_status as a_response_status', 'a.response_headers as a_response_headers', 'a.error_code as a_error_code'])
+    .select([
+      'w.id as w_id',
+      'w.community_id as w_community_id',
+      'w.url as w_url',
+      'w.format as w_format',
+      'w.active as w_active',
+      'w.deleted_at as w_deleted_at',
+      'w.encryption_algorithm as w_encryption_algorithm',
+      'w.encryption_key_sealed as w_encryption_key_sealed',
+    ])
+    .select((eb) =>
+      sql<string[]>`array(${eb
+        .selectFrom('webhook_secrets as s')
+        .select('s.secret_sealed')
+        .whereRef('s.webhook_id', '=', 'w.id')
+        .where((eb) => eb.or([eb('s.expires_at', 'is', null), eb('s.expires_at', '>', sql<Date>`now()`)]))
+        .orderBy('s.created_at', 'desc')
+        .orderBy('s.id', 'desc')})`.as('w_secrets_sealed'),
+    )
+    .select([
+      'e.id as e_id',
+      'e.external_id as e_external_id',
+      'e.community_id as e_community_id',
+      'e.type as e_type',
+      'e.occurred_at as e_occurred_at',
+      'e.data as e_data',
+      'e.created_at as e_created_at',
+    ])
+    .where('d.id', '=', deliveryId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+
+  return {
+    delivery: { id: row.id, community_id: row.community_id, event_id: row.event_id, webhook_id: row.webhook_id, status: row.status },
+    recorded:
+      row.a_started_at === null
+        ? undefined
+        : {
+            started_at: row.a_started_at,
+            response_status: row.a_response_status,
+            response_headers: row.a_response_headers,
+            error_code: row.a_error_code,
+          },
+    webhook:
+      row.w_id === null || row.w_community_id === null || row.w_url === null || row.w_format === null || row.w_active === null
+        ? undefined
+        : {
+            id: row.w_id,
+            communityId: row.w_community_id,
+            url: row.w_url,
+            format: row.w_format,
+            active: row.w_active,
+            deleted: row.w_deleted_at !== null,
+            encryption:
+              row.w_encryption_algorithm && row.w_encryption_key_sealed
+                ? { algorithm: row.w_encryption_algorithm, key: box.open(row.w_encryption_key_sealed) }
+                : null,
+            secrets: row.w_secrets_sealed.map((s) => box.open(s)),
+          },
+    event:
+      row.e_id === null || row.e_community_id === null || row.e_type === null || row.e_occurred_at === null || row.e_created_at === null
+        ? undefined
+        : toEvent({
+            id: row.e_id,
+            external_id: row.e_external_id,
+            community_id: row.e_community_id,
+            type: row.e_type,
+            occurred_at: row.e_occurred_at,
+            data: row.e_data,
+            created_at: row.e_created_at,
+          }),
+  };
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  attemptNumber: number;
+  startedAt: Date;
+  durationMs: number;
+  requestUrl: string;
+  requestHeaders: Record<string, string>;
+  responseStatus: number | null;
+  responseHeaders: Record<string, string> | null;
+  responseBody: string | null;
+  responseBodyTruncated: boolean;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
+/**
+ * What the attempt means for its webhook's failing streak (SPEC §5, WEBHOOK_DISABLE_AFTER):
+ * `succeeded` ends the streak; `failed` starts it or, when it began at least `disableAfterMs` before
+ * this attempt, disables the webhook with reason "failing"; `gone` (410) disables it with reason
+ * "gone" and leaves the streak as it is.
+ */
+export interface WebhookOutcome {
+  id: string;
+  outcome: 'succeeded' | 'failed' | 'gone';
+  disableAfterMs: number;
+}
+
+/**
+ * Records an attempt in ONE statement (data-modifying CTEs, one implicit transaction):
+ * - the attempt row, keyed by the workflow's attempt number, so an activity run again after a crash
+ *   finds its row and adds none (on conflict do nothing);
+ * - the delivery's new status (a delivery cancelled meanwhile, by deleting its webhook, stays
+ *   cancelled; attempt_count never goes back);
+ * - the webhook's failing streak, see WebhookOutcome.
+ *
+ * The CTEs share one snapshot, which is safe here because none reads a table another one writes:
+ * each update reads only its own row, and under READ COMMITTED re-reads the newest version of it
+ * once it holds the row lock, as a statement of its own would (so concurrent attempts of the same
+ * webhook cannot lose the streak's start). The webhook row is locked before the delivery row,
+ * the order deleteWebhook takes them in, so the two cannot deadlock.
+ *
+ * Returns whether the attempt row was inserted (false: it was recorded before), and, for a failure,
+ * whether the webhook now stands disabled for failing.
+ */
+export async function recordAttemptOutcome(
+  db: Db,
+  attempt: AttemptRecord,
+  delivery: { status: DeliveryStatus; nextAttemptAt: Date | null },
+  webhook: WebhookOutcome,
+): Promise<{ inserted: boolean; disabledForFailing: boolean }> {
+  const now = new Date();
+  const threshold = new Date(attempt.startedAt.getTime() - webhook.disableAfterMs);
+  const row = await db
+    .with('webhook_update', (db) => {
+      const update = db.updateTable('webhooks').where('id', '=', webhook.id);
+      switch (webhook.outcome) {
+        case 'succeeded':
+          return update.set({ failing_since: null }).where('failing_since', 'is not', null).returning(['active', 'disabled_reason']);
+        case 'gone':
+          return update
+            .set({ active: false, disabled_reason: 'gone', updated_at: now })
+            .where('deleted_at', 'is', null)
+            .returning(['active', 'disabled_reason']);
+        case 'failed':
+          return update
+            .set({
+              failing_since: sql<Date>`coalesce(failing_since, ${attempt.startedAt})`,
+              active: sql<boolean>`case when active and failing_since <= ${threshold} then false else active end`,
+              disabled_reason: sql<string | null>`case when active and failing_since <= ${threshold} then 'failing' else disabled_reason end`,
+              updated_at: sql<Date>`case when active and failing_since <= ${threshold} then now() else updated_at end`,
+            })
+            .where('deleted_at', 'is', null)
+            .returning(['active', 'disabled_reason']);
+      }
+    })
+    .with('delivery_update', (db) =>
+      db
+        .updateTable('deliveries')
+        .set({
+          // a cancelled delivery (webhook deleted mid-attempt) stays cancelled
+          status: sql<DeliveryStatus>`case when status = 'cancelled' then status else ${delivery.status} end`,
+          attempt_count: sql<number>`greatest(attempt_count, ${attempt.attemptNumber})`,
+          last_attempt_at: attempt.startedAt,
+          next_attempt_at: delivery.nextAttemptAt,
+          updated_at: now,
+        })
+        .where('id', '=', attempt.deliveryId)
+        // Always true; it only makes the webhook's update run (and lock its row) before this one:
+        // an uncorrelated condition is a one-time filter checked before the deliveries scan starts.
+        .where(sql<boolean>`(select count(*) from webhook_update) >= 0`)
+        .returning('id'),
+    )
+    .with('attempt_insert', (db) =>
+      db
+        .insertInto('attempts')
+        .values({
+          delivery_id: attempt.deliveryId,
+          attempt_number: attempt.attemptNumber,
+          started_at: attempt.startedAt,
+          duration_ms: attempt.durationMs,
+          request_url: attempt.requestUrl,
+          request_headers: JSON.stringify(attempt.requestHeaders),
+          response_status: attempt.responseStatus,
+          response_headers: attempt.responseHeaders === null ? null : JSON.stringify(attempt.responseHeaders),
+          response_body: attempt.responseBody,
+          response_body_truncated: attempt.responseBodyTruncated,
+          error_code: attempt.errorCode,
+          error_message: attempt.errorMessage,
+        })
+        .onConflict((oc) => oc.columns(['delivery_id', 'attempt_number']).doNothing())
+        .returning('attempt_number'),
+    )
+    .selectNoFrom((eb) => [
+      eb.exists(eb.selectFrom('attempt_insert').select('attempt_number')).$castTo<boolean>().as('inserted'),
+      eb
+        .exists(eb.selectFrom('webhook_update').select('active').where('active', '=', false).where('disabled_reason', '=', 'failing'))
+        .$castTo<boolean>()
+        .as('failing'),
+    ])
+    .executeTakeFirstOrThrow();
+  return { inserted: row.inserted, disabledForFailing: webhook.outcome === 'failed' && row.failing };
+}
