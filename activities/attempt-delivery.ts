@@ -8,9 +8,9 @@ import { sendWebhook, type SendResult } from '../src/delivery/send.js';
 import { checkUrlSyntax, destinationPolicy } from '../src/destination/index.js';
 import type { SecretBox } from '../src/security/secret-box.js';
 import { signatureHeader } from '../src/signing/index.js';
-import { loadDeliveryForAttempt, loadRecordedAttempt, recordAttempt, setDeliveryStatus } from '../src/store/deliveries.js';
-import { loadEventById } from '../src/store/events.js';
-import { disableWebhook, loadWebhookForDelivery, recordWebhookOutcome } from '../src/store/webhooks.js';
+import { loadAttemptContext, recordAttemptOutcome } from '../src/store/attempt-context.js';
+import { setDeliveryStatus } from '../src/store/deliveries.js';
+import { disableWebhook } from '../src/store/webhooks.js';
 import { VERSION } from '../src/version.js';
 import { encryptBody } from '../src/wire/encrypt.js';
 import { renderBody } from '../src/wire/render.js';
@@ -48,16 +48,18 @@ export function attemptActivities(deps: AttemptDeps) {
   return {
     /**
      * One attempt: load the delivery, its event and its webhook's current configuration; render,
-     * encrypt and sign the body; POST it; record the attempt and the delivery's new status together.
+     * encrypt and sign the body; POST it; record the attempt, the delivery's new status and the
+     * webhook's failing streak together. Two database round trips when it is sent (one statement
+     * each, src/store/attempt-context.ts); the paths that send nothing may write once more.
      */
     async attemptDelivery(input: AttemptInput): Promise<AttemptResult> {
       const { db, box, config } = deps;
       const log = deps.logger.child({ deliveryId: input.deliveryId, attempt: input.attemptNumber });
-      const delivery = await loadDeliveryForAttempt(db, input.deliveryId);
-      if (!delivery || delivery.status === 'cancelled') return { kind: 'cancelled' };
+      const context = await loadAttemptContext(db, box, input.deliveryId, input.attemptNumber);
+      if (!context || context.delivery.status === 'cancelled') return { kind: 'cancelled' };
+      const { delivery, recorded, webhook, event } = context;
       // Temporal runs an attempt again when its worker died after writing the row but before
       // Temporal heard the result: answer with what was recorded; never send it a second time.
-      const recorded = await loadRecordedAttempt(db, delivery.id, input.attemptNumber);
       if (recorded) {
         const next = decideNext({
           outcome: recordedOutcome(recorded),
@@ -70,7 +72,6 @@ export function attemptActivities(deps: AttemptDeps) {
         log.info({ next: next.kind }, 'attempt already recorded: not sent again');
         return { kind: 'attempted', next, responseStatus: recorded.response_status };
       }
-      const webhook = await loadWebhookForDelivery(db, box, delivery.webhook_id);
       if (!webhook || webhook.deleted) {
         await setDeliveryStatus(db, delivery.id, 'cancelled');
         return { kind: 'cancelled' };
@@ -80,7 +81,6 @@ export function attemptActivities(deps: AttemptDeps) {
         log.info({ webhookId: webhook.id }, 'delivery held: webhook disabled');
         return { kind: 'held' };
       }
-      const event = await loadEventById(db, delivery.event_id);
       if (!event) return { kind: 'cancelled' };
 
       const rendered = renderBody(
@@ -133,7 +133,7 @@ export function attemptActivities(deps: AttemptDeps) {
         random,
       });
 
-      await recordAttempt(
+      const { disabledForFailing } = await recordAttemptOutcome(
         db,
         {
           deliveryId: delivery.id,
@@ -155,17 +155,13 @@ export function attemptActivities(deps: AttemptDeps) {
           : next.kind === 'retry'
             ? { status: 'pending', nextAttemptAt: new Date(startedAt.getTime() + sent.durationMs + next.delayMs) }
             : { status: 'failed', nextAttemptAt: null },
-      );
-      if (next.kind === 'failed' && next.reason === 'gone') {
-        await disableWebhook(db, webhook.id, 'gone');
-      } else {
-        const failing = await recordWebhookOutcome(db, webhook.id, {
-          ok: next.kind === 'succeeded',
-          at: startedAt,
+        {
+          id: webhook.id,
+          outcome: next.kind === 'succeeded' ? 'succeeded' : next.kind === 'failed' && next.reason === 'gone' ? 'gone' : 'failed',
           disableAfterMs: config.delivery.disableWebhookAfterMs,
-        });
-        if (failing) log.warn({ webhookId: webhook.id }, 'webhook disabled: every attempt has failed for WEBHOOK_DISABLE_AFTER');
-      }
+        },
+      );
+      if (disabledForFailing) log.warn({ webhookId: webhook.id }, 'webhook disabled: every attempt has failed for WEBHOOK_DISABLE_AFTER');
       deps.metrics?.attemptRecorded({ event, attemptNumber: input.attemptNumber, startedAt, sent, next });
       log.info(
         { webhookId: webhook.id, status: sent.kind === 'response' ? sent.status : undefined, error: sent.kind === 'error' ? sent.code : undefined, next: next.kind, durationMs: sent.durationMs },

@@ -195,64 +195,6 @@ export async function markReplayRequested(db: Db, scope: Scope, id: string): Pro
     .execute();
 }
 
-export interface AttemptRecord {
-  deliveryId: string;
-  attemptNumber: number;
-  startedAt: Date;
-  durationMs: number;
-  requestUrl: string;
-  requestHeaders: Record<string, string>;
-  responseStatus: number | null;
-  responseHeaders: Record<string, string> | null;
-  responseBody: string | null;
-  responseBodyTruncated: boolean;
-  errorCode: string | null;
-  errorMessage: string | null;
-}
-
-/**
- * Writes an attempt and the delivery's new status in one transaction. The attempt's key comes from
- * the workflow, so an activity that runs again after a crash finds its row and adds none.
- */
-export async function recordAttempt(
-  db: Db,
-  attempt: AttemptRecord,
-  status: { status: DeliveryStatus; nextAttemptAt: Date | null },
-): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('attempts')
-      .values({
-        delivery_id: attempt.deliveryId,
-        attempt_number: attempt.attemptNumber,
-        started_at: attempt.startedAt,
-        duration_ms: attempt.durationMs,
-        request_url: attempt.requestUrl,
-        request_headers: JSON.stringify(attempt.requestHeaders),
-        response_status: attempt.responseStatus,
-        response_headers: attempt.responseHeaders === null ? null : JSON.stringify(attempt.responseHeaders),
-        response_body: attempt.responseBody,
-        response_body_truncated: attempt.responseBodyTruncated,
-        error_code: attempt.errorCode,
-        error_message: attempt.errorMessage,
-      })
-      .onConflict((oc) => oc.columns(['delivery_id', 'attempt_number']).doNothing())
-      .execute();
-    await trx
-      .updateTable('deliveries')
-      .set({
-        // a cancelled delivery (webhook deleted mid-attempt) stays cancelled
-        status: sql<DeliveryStatus>`case when status = 'cancelled' then status else ${status.status} end`,
-        attempt_count: sql<number>`greatest(attempt_count, ${attempt.attemptNumber})`,
-        last_attempt_at: attempt.startedAt,
-        next_attempt_at: status.nextAttemptAt,
-        updated_at: new Date(),
-      })
-      .where('id', '=', attempt.deliveryId)
-      .execute();
-  });
-}
-
 export async function setDeliveryStatus(
   db: Db,
   id: string,
@@ -264,25 +206,6 @@ export async function setDeliveryStatus(
     .set({ status, next_attempt_at: nextAttemptAt, updated_at: new Date() })
     .where('id', '=', id)
     .execute();
-}
-
-/** What an attempt needs to know of its delivery. */
-export async function loadDeliveryForAttempt(db: Db, id: string) {
-  return db
-    .selectFrom('deliveries')
-    .select(['id', 'community_id', 'event_id', 'webhook_id', 'event_type', 'status', 'attempt_count'])
-    .where('id', '=', id)
-    .executeTakeFirst();
-}
-
-/** The row of one attempt, if it was recorded (a re-run attempt must not be sent again). */
-export async function loadRecordedAttempt(db: Db, deliveryId: string, attemptNumber: number) {
-  return db
-    .selectFrom('attempts')
-    .select(['started_at', 'response_status', 'response_headers', 'error_code'])
-    .where('delivery_id', '=', deliveryId)
-    .where('attempt_number', '=', attemptNumber)
-    .executeTakeFirst();
 }
 
 /** Deliveries of an event whose workflows have not been started yet (an idempotent retry after a crash). */

@@ -158,8 +158,3 @@ export async function getEvent(db: Db, scope: Scope, id: string): Promise<Stored
     .executeTakeFirst();
   return row && toEvent(row);
 }
-
-export async function loadEventById(db: Db, id: string): Promise<StoredEvent | undefined> {
-  const row = await db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
-  return row && toEvent(row);
-}

@@ -238,7 +238,7 @@ export async function rotateWebhookSecret(
   });
 }
 
-/** Everything an attempt needs, secrets opened; for activities only, never for API reads. */
+/** Everything an attempt needs, secrets opened (loadAttemptContext, store/attempt-context.ts); for activities only, never for API reads. */
 export interface WebhookForDelivery {
   id: string;
   communityId: string;
@@ -251,32 +251,6 @@ export interface WebhookForDelivery {
   secrets: string[];
 }
 
-export async function loadWebhookForDelivery(db: Db, box: SecretBox, id: string): Promise<WebhookForDelivery | undefined> {
-  const row = await db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) return undefined;
-  const secrets = await db
-    .selectFrom('webhook_secrets')
-    .select('secret_sealed')
-    .where('webhook_id', '=', id)
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .execute();
-  return {
-    id: row.id,
-    communityId: row.community_id,
-    url: row.url,
-    format: row.format,
-    active: row.active,
-    deleted: row.deleted_at !== null,
-    encryption:
-      row.encryption_algorithm && row.encryption_key_sealed
-        ? { algorithm: row.encryption_algorithm, key: box.open(row.encryption_key_sealed) }
-        : null,
-    secrets: secrets.map((s) => box.open(s.secret_sealed)),
-  };
-}
-
 /** Active webhooks of a community that subscribe to a type (the channel filter is applied by the caller). */
 export async function listSubscribedWebhooks(db: Db, communityId: string, types: string[]) {
   return db
@@ -287,37 +261,6 @@ export async function listSubscribedWebhooks(db: Db, communityId: string, types:
     .where('deleted_at', 'is', null)
     .where('events', '&&', sql<string[]>`${types}::text[]`)
     .execute();
-}
-
-/**
- * Tracks a webhook's failing streak (SPEC §5, WEBHOOK_DISABLE_AFTER): a success ends it; a failure
- * starts it or, when it began at least `disableAfterMs` before this attempt, disables the webhook
- * with reason "failing". One statement, so concurrent attempts cannot lose the streak's start.
- * Returns true when the webhook is now disabled for failing.
- */
-export async function recordWebhookOutcome(
-  db: Db,
-  id: string,
-  outcome: { ok: boolean; at: Date; disableAfterMs: number },
-): Promise<boolean> {
-  if (outcome.ok) {
-    await db.updateTable('webhooks').set({ failing_since: null }).where('id', '=', id).where('failing_since', 'is not', null).execute();
-    return false;
-  }
-  const threshold = new Date(outcome.at.getTime() - outcome.disableAfterMs);
-  const row = await db
-    .updateTable('webhooks')
-    .set({
-      failing_since: sql<Date>`coalesce(failing_since, ${outcome.at})`,
-      active: sql<boolean>`case when active and failing_since <= ${threshold} then false else active end`,
-      disabled_reason: sql<string | null>`case when active and failing_since <= ${threshold} then 'failing' else disabled_reason end`,
-      updated_at: sql<Date>`case when active and failing_since <= ${threshold} then now() else updated_at end`,
-    })
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .returning(['active', 'disabled_reason'])
-    .executeTakeFirst();
-  return row !== undefined && !row.active && row.disabled_reason === 'failing';
 }
 
 export async function disableWebhook(db: Db, id: string, reason: string): Promise<void> {

@@ -1,19 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { attemptActivities } from '../../activities/attempt-delivery.js';
+import { loadConfig } from '../../src/config.js';
 import { createDb, type Db } from '../../src/db/database.js';
+import type { Database } from '../../src/db/schema.js';
 import { dropDatabase, ensureDatabase } from '../../src/db/migrate.js';
+import { createDeliveryAgent } from '../../src/delivery/send.js';
+import { createLogger } from '../../src/logger.js';
 import { SecretBox } from '../../src/security/secret-box.js';
 import { type AttemptRecord, loadAttemptContext, recordAttemptOutcome, type WebhookOutcome } from '../../src/store/attempt-context.js';
 import { recordEvent } from '../../src/store/events.js';
 import { communityScope } from '../../src/store/scope.js';
 import { createWebhook, deleteWebhook } from '../../src/store/webhooks.js';
+import { TestReceiver } from '../support/receiver.js';
 
 /**
  * The two statements of an attempt (src/store/attempt-context.ts) against a real Postgres: what the
  * read returns, what the write changes (the same rules recordAttempt, recordWebhookOutcome and
- * disableWebhook had as separate statements).
+ * disableWebhook had as separate statements), and that a sent attempt costs two round trips.
  */
 let databaseUrl: string;
 let db: Db;
@@ -292,5 +298,52 @@ describe('recordAttemptOutcome', () => {
     }
     expect((await deliveryRow(f.deliveryId)).status).toBe('cancelled');
     expect(await webhookRow(f.webhook.id)).toMatchObject({ disabled_reason: 'deleted', failing_since: null });
+  });
+});
+
+describe('attemptDelivery', () => {
+  let receiver: TestReceiver;
+  beforeAll(async () => {
+    receiver = await TestReceiver.start();
+  });
+  afterAll(async () => {
+    await receiver?.stop();
+  });
+
+  it('makes two database round trips for an attempt it sends', async () => {
+    const f = await fixture({ url: receiver.url });
+    // a pool that counts what it sends Postgres: every query, BEGIN and COMMIT included
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+    const sent: string[] = [];
+    pool.on('connect', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as { query: unknown }).query = (...args: unknown[]) => {
+        const text = args[0];
+        sent.push(typeof text === 'string' ? text : String((text as { text?: string }).text));
+        return query(...args);
+      };
+    });
+    const counted = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const config = loadConfig({ DELIVERY_ALLOW_HTTP: 'true', DELIVERY_ALLOW_PRIVATE_NETWORKS: 'true', DELIVERY_RETRY_SCHEDULE: '300ms,300ms' });
+    const http = createDeliveryAgent({ allowPrivateNetworks: true, timeoutMs: 2000 });
+    const { attemptDelivery } = attemptActivities({ db: counted, box, http, config, logger: createLogger('silent'), random: () => 0.5 });
+    try {
+      receiver.responder = () => ({ status: 200, body: 'ok' });
+      const ok = await attemptDelivery({ deliveryId: f.deliveryId, attemptNumber: 1, failuresBefore: 0 });
+      expect(ok).toMatchObject({ kind: 'attempted', responseStatus: 200, next: { kind: 'succeeded' } });
+      expect(receiver.arrivals).toHaveLength(1);
+      expect(sent).toHaveLength(2);
+
+      // a failure (and its streak) costs the same
+      sent.length = 0;
+      receiver.responder = () => ({ status: 503, body: 'busy' });
+      const failed = await attemptDelivery({ deliveryId: f.deliveryId, attemptNumber: 2, failuresBefore: 0 });
+      expect(failed).toMatchObject({ kind: 'attempted', responseStatus: 503, next: { kind: 'retry' } });
+      expect(sent).toHaveLength(2);
+      expect((await webhookRow(f.webhook.id)).failing_since).not.toBeNull();
+    } finally {
+      await http.close();
+      await counted.destroy();
+    }
   });
 });
