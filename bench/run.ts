@@ -255,6 +255,7 @@ async function main() {
         // floor and Hookline in alternating windows, so the ratio is fair on a machine that is not quiet
         const paired = await floorAndSustained(floor, hookline, rx, client, setup, runId, profile, temporal, db);
         results.scenarios.floor = paired.floor;
+        results.scenarios.floorLocal = paired.floorLocal;
         results.scenarios.sustained = paired.sustained;
         results.pairRatios = paired.pairRatios;
         progressDone(`floor: ${paired.floor.perSecond.median} workflows/s`);
@@ -329,6 +330,7 @@ function evaluate(s: Record<string, any>, pairRatios?: { median: number; min: nu
   checks.push(check('api: p99 at 200 requests/s, ms', s.api?.at200.p99Ms.median, '≤', 50));
   const ratios = {
     ...(rate !== undefined && floorRate !== undefined ? { sustainedOverFloor: Number((rate / floorRate).toFixed(2)) } : {}),
+    ...(rate !== undefined && s.floorLocal ? { sustainedOverFloorLocal: Number((rate / s.floorLocal.perSecond.median).toFixed(2)) } : {}),
     ...(pairRatios ? { sustainedOverFloorPerPair: `${pairRatios.median} (${pairRatios.min}–${pairRatios.max})` } : {}),
     ...(floorRate !== undefined && s.raw ? { floorOverRaw: Number((floorRate / s.raw.requestsPerSecond.median).toFixed(4)) } : {}),
     ...(rate !== undefined && s.fanout ? { fanoutRateOverSustained: Number((s.fanout.deliveriesPerSecond.median / rate).toFixed(2)) } : {}),
@@ -351,6 +353,12 @@ function render(results: Record<string, any>): string {
     add('floor', 'latency start→arrival p99, ms', s.floor.latencyMs.p99);
     add('floor', 'history events per workflow', s.floor.historyEvents);
     for (const [part, ms] of Object.entries(s.floor.cpuMsPerWorkflow ?? {})) add('floor', `CPU-ms per workflow: ${part}`, ms as number);
+  }
+  if (s.floorLocal) {
+    add('floor-local', `workflows/s (${s.floorLocal.concurrency} in flight)`, s.floorLocal.perSecond);
+    add('floor-local', 'latency start→arrival p99, ms', s.floorLocal.latencyMs.p99);
+    add('floor-local', 'history events per workflow', s.floorLocal.historyEvents);
+    for (const [part, ms] of Object.entries(s.floorLocal.cpuMsPerWorkflow ?? {})) add('floor-local', `CPU-ms per workflow: ${part}`, ms as number);
   }
   if (s.sustained) {
     const x = s.sustained;

@@ -308,8 +308,10 @@ export async function floorAndSustained(
   db: BenchDatabase | undefined,
 ) {
   const floorRuns: LoopResult[] = [];
+  const floorLocalRuns: LoopResult[] = [];
   const hooklineRuns: LoopResult[] = [];
   const floorCpu: Array<Record<string, number>> = [];
+  const floorLocalCpu: Array<Record<string, number>> = [];
   const hooklineCpu: Array<Record<string, number>> = [];
   const switchWarmupMs = Math.min(p.warmupMs, 3000);
   const floorGroups = async () => ({ worker: [floor.worker.pid], temporal: temporalPids(temporal), harness: [process.pid, rx.child.pid] });
@@ -324,6 +326,18 @@ export async function floorAndSustained(
     });
     floorCpu.push(await fm.stop(f.ids.length));
     floorRuns.push(f);
+    // Hookline's attempt is a local activity: the floor made the same way, for the record (the
+    // target is set against the floor above)
+    const lm = await cpuMeter(floorGroups);
+    const l = await closedLoop(rx, floorIssue(floor, rx, runId, 'floorLocalWorkflow'), {
+      label: `floor, local activity (run ${run + 1}/${p.runs})`,
+      concurrency: p.concurrency,
+      warmupMs: switchWarmupMs,
+      windows: 1,
+      windowMs: p.windowMs,
+    });
+    floorLocalCpu.push(await lm.stop(l.ids.length));
+    floorLocalRuns.push(l);
     const hm = await cpuMeter(hooklineGroups(hookline, rx, temporal, db));
     const h = await closedLoop(rx, eventIssue(hookline, setup.key, 'user.joined'), {
       label: `sustained (max, run ${run + 1}/${p.runs})`,
@@ -350,9 +364,22 @@ export async function floorAndSustained(
     historyEvents: await countHistory(floor.client, settled(floorMerged.ids)),
     cpuMsPerWorkflow: medianOfEach(floorCpu),
   };
+  const floorLocalMerged = merge(floorLocalRuns);
+  const floorLocalFigures = {
+    workflow: 'floorLocalWorkflow',
+    concurrency: p.concurrency,
+    ...loopFigures(floorLocalMerged),
+    historyEvents: await countHistory(floor.client, settled(floorLocalMerged.ids)),
+    cpuMsPerWorkflow: medianOfEach(floorLocalCpu),
+  };
   const sustained = await sustainedHalf(hookline, rx, client, setup, p, hooklineMerged, medianOfEach(hooklineCpu));
   const pairRatios = hooklineRuns.map((h, i) => (h.windows[0]?.rate ?? NaN) / (floorRuns[i]?.windows[0]?.rate ?? NaN));
-  return { floor: floorFigures, sustained: { ...sustained, interleavedWithFloor: true }, pairRatios: spread(pairRatios, 2) };
+  return {
+    floor: floorFigures,
+    floorLocal: floorLocalFigures,
+    sustained: { ...sustained, interleavedWithFloor: true },
+    pairRatios: spread(pairRatios, 2),
+  };
 }
 
 // ---------------------------------------------------------------- fanout
