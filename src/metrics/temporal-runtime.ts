@@ -40,12 +40,22 @@ export class PinoTemporalLogger implements TemporalLogger {
  * pino, and the SDK's own worker metrics (task slots, poll and schedule-to-start latencies, sticky
  * cache…) on a Prometheus endpoint at `prometheusAddress` (TEMPORAL_METRICS_ADDRESS), served by the
  * SDK's core at /metrics. A process that installed its runtime already (a test) keeps that one.
+ *
+ * `shutdownSignals`: the signals on which the SDK itself stops every worker of the process (its
+ * default: SIGINT, SIGTERM, SIGQUIT, SIGUSR2). The entry points pass `[]` and stop the worker from
+ * their own handler (src/runtime.ts, onShutdownSignal), in their order: API, worker, database, dev
+ * server. With both handlers, the SDK would stop the worker behind the entry point's back.
  */
-export function installTemporalRuntime(logger: Logger, prometheusAddress: string | undefined): boolean {
+export function installTemporalRuntime(
+  logger: Logger,
+  prometheusAddress: string | undefined,
+  options: { shutdownSignals?: NodeJS.Signals[] } = {},
+): boolean {
   try {
     Runtime.install({
       logger: new PinoTemporalLogger(logger.child({ component: 'temporal-sdk' })),
       ...(prometheusAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: prometheusAddress } } } } : {}),
+      ...(options.shutdownSignals ? { shutdownSignals: options.shutdownSignals } : {}),
     });
     return true;
   } catch (error) {
