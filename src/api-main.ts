@@ -1,20 +1,31 @@
-/** `npm run api`: the management API alone (scale it out behind a load balancer). */
+/**
+ * `npm run api`: the management API alone (scale it out behind a load balancer). SIGINT, SIGTERM
+ * or SIGHUP: it stops accepting connections, answers the requests in flight, closes its Temporal
+ * connection and database pool, and exits 0.
+ */
 import { requireSecrets } from './config.js';
 import { createDb } from './db/database.js';
-import { startApi } from './api-server.js';
-import { loadConfigOrExit, onShutdownSignal, rootLogger, warnAboutUnsafeSettings } from './runtime.js';
+import { type RunningApi, startApi } from './api-server.js';
+import { loadConfigOrExit, onShutdownSignal, rootLogger, stopInOrder, warnAboutUnsafeSettings } from './runtime.js';
 import { SecretBox } from './security/secret-box.js';
 
 const config = requireSecretsOrExit();
 const logger = rootLogger(config);
 warnAboutUnsafeSettings(config, logger);
 const db = createDb(config.databaseUrl);
-const api = await startApi({ config, db, box: new SecretBox(config.secretsKey), logger });
-logger.info({ url: api.url }, 'API listening');
-onShutdownSignal(logger, async () => {
-  await api.close();
-  await db.destroy();
-});
+let api: RunningApi | undefined;
+const shutdown = onShutdownSignal(logger, () =>
+  stopInOrder(logger, [
+    ['api', api && (() => api!.close())],
+    ['database', () => db.destroy()],
+  ]),
+);
+try {
+  api = await startApi({ config, db, box: new SecretBox(config.secretsKey), logger });
+  logger.info({ url: api.url }, 'API listening');
+} catch (error) {
+  shutdown.fatal(error, 'start-up failed');
+}
 
 function requireSecretsOrExit() {
   const loaded = loadConfigOrExit();

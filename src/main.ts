@@ -1,52 +1,84 @@
 /**
  * `npm start`: everything on one machine. An embedded Temporal dev server with its Web UI (unless
  * TEMPORAL_ADDRESS points at one), migrations, the API and a worker, in one process tree.
+ *
+ * SIGINT, SIGTERM or SIGHUP (or a fatal worker error) stops them in order: the API (requests in
+ * flight are answered), the worker (attempts in flight finish and report to Temporal), the
+ * database pool, then the dev server; then it exits (0 after a signal, 1 after an error). The
+ * handler is installed before anything starts, so a signal during start-up stops what has started.
  */
 import { requireSecrets } from './config.js';
-import { createDb } from './db/database.js';
+import { createDb, type Db } from './db/database.js';
 import { ensureDatabase, migrate } from './db/migrate.js';
-import { startApi } from './api-server.js';
-import { DATA_DIR, fillLocalSecrets, loadConfigOrExit, onShutdownSignal, rootLogger, warnAboutUnsafeSettings } from './runtime.js';
+import { type RunningApi, startApi } from './api-server.js';
+import { DATA_DIR, fillLocalSecrets, loadConfigOrExit, onShutdownSignal, rootLogger, stopInOrder, warnAboutUnsafeSettings } from './runtime.js';
 import { SecretBox } from './security/secret-box.js';
-import { startDevServer } from './temporal/dev-server.js';
+import { type DevServer, startDevServer } from './temporal/dev-server.js';
 import { temporalConnectionOptions } from './temporal/client.js';
 import { registerSearchAttributes } from './temporal/search-attributes.js';
-import { startWorker } from './worker.js';
+import { type RunningWorker, startWorker } from './worker.js';
 
 const started = performance.now();
 const loaded = fillLocalSecrets(loadConfigOrExit());
 const logger = rootLogger(loaded);
 warnAboutUnsafeSettings(loaded, logger);
 
-const devServer = loaded.temporal.address ? undefined : await startDevServer({ dataDir: DATA_DIR, namespace: loaded.temporal.namespace });
-const config = requireSecrets({
-  ...loaded,
-  temporal: { ...loaded.temporal, address: devServer?.address ?? loaded.temporal.address },
-});
-if (!devServer) await registerSearchAttributes(temporalConnectionOptions(config), config.temporal.namespace);
+let devServer: DevServer | undefined;
+let db: Db | undefined;
+let api: RunningApi | undefined;
+let worker: RunningWorker | undefined;
+const shutdown = onShutdownSignal(logger, () =>
+  stopInOrder(logger, [
+    ['api', api && (() => api!.close())],
+    // a worker that failed has been reported (and the exit code set) by its done handler below
+    ['worker', worker && (() => worker!.shutdown().catch(() => {}))],
+    ['database', db && (() => db!.destroy())],
+    ['temporal dev server', devServer && (() => devServer!.stop())],
+  ]),
+);
 
-await ensureDatabase(config.databaseUrl);
-await migrate(config.databaseUrl);
-const db = createDb(config.databaseUrl);
-const box = new SecretBox(config.secretsKey);
-const api = await startApi({ config, db, box, logger });
-const worker = await startWorker({ config, db, box, logger });
+try {
+  if (!loaded.temporal.address) {
+    devServer = await startDevServer({
+      dataDir: DATA_DIR,
+      namespace: loaded.temporal.namespace,
+      port: portFromEnv('TEMPORAL_DEV_PORT'),
+      uiPort: portFromEnv('TEMPORAL_DEV_UI_PORT'),
+    });
+  }
+  const config = requireSecrets({
+    ...loaded,
+    temporal: { ...loaded.temporal, address: devServer?.address ?? loaded.temporal.address },
+  });
+  if (!devServer) await registerSearchAttributes(temporalConnectionOptions(config), config.temporal.namespace);
 
-const line = (label: string, value: string) => process.stdout.write(`  ${label.padEnd(12)} ${value}\n`);
-process.stdout.write(`\nHookline is ready (${Math.round(performance.now() - started)} ms)\n`);
-line('API', api.url);
-line('Docs', `${api.url}/docs`);
-line('Temporal UI', devServer?.uiUrl ?? config.temporal.uiUrl);
-line('Admin token', config.adminToken);
-process.stdout.write('\n');
+  await ensureDatabase(config.databaseUrl);
+  await migrate(config.databaseUrl);
+  db = createDb(config.databaseUrl);
+  const box = new SecretBox(config.secretsKey);
+  api = await startApi({ config, db, box, logger });
+  worker = await startWorker({ config, db, box, logger, shutdownSignals: [] });
+  void worker.done.catch((error: unknown) => shutdown.fatal(error, 'worker failed'));
 
-onShutdownSignal(logger, async () => {
-  await api.close();
-  await worker.shutdown();
-  await db.destroy();
-  await devServer?.stop();
-});
-void worker.done.catch((error: unknown) => {
-  logger.fatal({ err: error }, 'worker stopped');
-  process.exit(1);
-});
+  const line = (label: string, value: string) => process.stdout.write(`  ${label.padEnd(12)} ${value}\n`);
+  process.stdout.write(`\nHookline is ready (${Math.round(performance.now() - started)} ms)\n`);
+  line('API', api.url);
+  line('Docs', `${api.url}/docs`);
+  line('Temporal UI', devServer?.uiUrl ?? config.temporal.uiUrl);
+  line('Admin token', config.adminToken);
+  process.stdout.write('\n');
+} catch (error) {
+  shutdown.fatal(error, 'start-up failed');
+}
+
+/** The embedded dev server's ports (defaults 7233 and 8233), e.g. to run two on one machine. */
+function portFromEnv(name: string): number | undefined {
+  const value = process.env[name];
+  if (value === undefined || value === '') return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    process.stderr.write(`${name} must be a port number (1-65535), got "${value}"\n`);
+    process.exit(1);
+  }
+  return port;
+}

@@ -56,21 +56,65 @@ export function rootLogger(config: Config): Logger {
   return createLogger(config.logLevel);
 }
 
-/** Runs `stop` once on SIGINT/SIGTERM, then exits. */
-export function onShutdownSignal(logger: Logger, stop: () => Promise<void>): void {
+/** The signals on which an entry point stops in order and exits (the Temporal SDK's own handler is off). */
+export const SHUTDOWN_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+export interface Shutdown {
+  /** Stops everything like a signal does, after logging `error` as fatal, then exits 1. */
+  fatal(error: unknown, message: string): void;
+}
+
+/**
+ * Runs `stop` once, then exits: on SIGINT, SIGTERM or SIGHUP with 0, after `fatal()` with 1, and
+ * with 1 whenever `stop` throws. Signals arriving while it stops are ignored (a terminal's Ctrl-C
+ * reaches the process twice under npm: from the terminal and forwarded by npm). The entry points
+ * install the Temporal runtime with `shutdownSignals: []`, so this is the only handler and the
+ * order is the caller's.
+ */
+export function onShutdownSignal(logger: Logger, stop: () => Promise<void>): Shutdown {
   let stopping = false;
-  const handler = (signal: NodeJS.Signals) => {
-    if (stopping) return;
+  let exitCode = 0;
+  const run = () => {
     stopping = true;
-    logger.info({ signal }, 'shutting down');
     stop().then(
-      () => process.exit(0),
+      () => process.exit(exitCode),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    logger.info({ signal }, 'shutting down');
+    run();
+  };
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, handler);
+  return {
+    fatal(error, message) {
+      logger.fatal({ err: error }, message);
+      exitCode = 1;
+      if (stopping) return; // already stopping: that run exits, now with 1
+      logger.info({ reason: message }, 'shutting down');
+      run();
+    },
+  };
+}
+
+/**
+ * Runs each step of a shutdown in order, every one even when an earlier one fails (a failed worker
+ * must not leave the dev server running); throws the first failure at the end.
+ */
+export async function stopInOrder(logger: Logger, steps: [name: string, step: (() => Promise<void>) | undefined][]): Promise<void> {
+  let failure: unknown;
+  for (const [name, step] of steps) {
+    if (!step) continue;
+    try {
+      await step();
+    } catch (error) {
+      logger.error({ err: error, step: name }, 'shutdown step failed');
+      failure ??= error;
+    }
+  }
+  if (failure !== undefined) throw failure;
 }

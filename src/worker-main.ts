@@ -1,9 +1,16 @@
-/** `npm run worker`: one delivery worker; run several against one Temporal to scale out. */
+/**
+ * `npm run worker`: one delivery worker; run several against one Temporal to scale out.
+ *
+ * SIGINT, SIGTERM or SIGHUP: the worker stops polling, lets the attempts in flight finish and
+ * record their rows (up to 30 s, shutdownGraceTime), then the pool closes and it exits 0. A fatal
+ * worker error closes the pool and exits 1. The Temporal SDK's own signal handler is off
+ * (`shutdownSignals: []`), so this file decides the order.
+ */
 import { requireSecrets } from './config.js';
 import { createDb } from './db/database.js';
-import { loadConfigOrExit, rootLogger, warnAboutUnsafeSettings } from './runtime.js';
+import { loadConfigOrExit, onShutdownSignal, rootLogger, stopInOrder, warnAboutUnsafeSettings } from './runtime.js';
 import { SecretBox } from './security/secret-box.js';
-import { startWorker } from './worker.js';
+import { type RunningWorker, startWorker } from './worker.js';
 
 const loaded = loadConfigOrExit();
 let config;
@@ -16,10 +23,19 @@ try {
 const logger = rootLogger(config);
 warnAboutUnsafeSettings(config, logger);
 const db = createDb(config.databaseUrl);
-// The Temporal runtime stops the worker on SIGINT/SIGTERM; run() then resolves after in-flight
-// attempts finish (shutdownGraceTime), and we close the pool behind it.
-const worker = await startWorker({ config, db, box: new SecretBox(config.secretsKey), logger });
-logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
-await worker.done;
-await db.destroy();
-logger.info('worker stopped');
+let worker: RunningWorker | undefined;
+const shutdown = onShutdownSignal(logger, async () => {
+  await stopInOrder(logger, [
+    // a worker that failed has been reported (and the exit code set) by its done handler below
+    ['worker', worker && (() => worker!.shutdown().catch(() => {}))],
+    ['database', () => db.destroy()],
+  ]);
+  logger.info('worker stopped');
+});
+try {
+  worker = await startWorker({ config, db, box: new SecretBox(config.secretsKey), logger, shutdownSignals: [] });
+  void worker.done.catch((error: unknown) => shutdown.fatal(error, 'worker failed'));
+  logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
+} catch (error) {
+  shutdown.fatal(error, 'start-up failed');
+}

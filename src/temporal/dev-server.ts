@@ -15,9 +15,19 @@ export interface DevServer {
   address: string;
   uiUrl: string;
   process: ChildProcess;
+  /** SIGTERM, then SIGKILL after 10 s; resolves when it has exited. */
   stop(): Promise<void>;
 }
 
+/**
+ * Starts the dev server as a child process and waits until it answers.
+ *
+ * It runs in a process group of its own (`detached`), so a signal to `npm start`'s group (Ctrl-C in
+ * a terminal) reaches Hookline but not the server: Hookline stops it last, after the worker has let
+ * its attempts in flight finish and report to it. Whatever way this process ends that it can see
+ * (a signal it handles, an error, process.exit), the server is stopped: by the caller's shutdown,
+ * or else by an 'exit' hook that sends it SIGTERM. Only a SIGKILL of this process leaves it behind.
+ */
 export async function startDevServer(options: {
   dataDir: string;
   port?: number;
@@ -42,29 +52,41 @@ export async function startDevServer(options: {
   ];
   const child = spawn(options.binary ?? process.env.TEMPORAL_CLI_PATH ?? 'temporal', args, {
     stdio: ['ignore', 'inherit', 'inherit'],
+    detached: true,
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const running = () => child.pid !== undefined && child.exitCode === null && child.signalCode === null;
+  const killOnExit = () => {
+    if (running()) child.kill('SIGTERM');
+  };
+  process.on('exit', killOnExit);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      process.off('exit', killOnExit);
+      resolve(code);
+    }),
+  );
   const spawnError = new Promise<never>((_, reject) =>
     child.once('error', (error) =>
       reject(new Error(`could not run the temporal CLI (${error.message}); run npm run setup, or set TEMPORAL_ADDRESS`)),
     ),
   );
   const address = `127.0.0.1:${port}`;
-  await Promise.race([waitForServer(address, 30_000), spawnError, exited.then((code) => {
-    throw new Error(`temporal server start-dev exited with code ${code}`);
-  })]);
-  return {
-    address,
-    uiUrl: `http://localhost:${uiPort}`,
-    process: child,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
+  const stop = async () => {
+    if (!running()) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
   };
+  try {
+    await Promise.race([waitForServer(address, 30_000), spawnError, exited.then((code) => {
+      throw new Error(`temporal server start-dev exited with code ${code}`);
+    })]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { address, uiUrl: `http://localhost:${uiPort}`, process: child, stop };
 }
 
 export async function waitForServer(address: string, timeoutMs: number): Promise<void> {

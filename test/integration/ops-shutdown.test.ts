@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,10 +9,13 @@ import { eventually, type Hookline, startHookline } from '../support/harness.js'
 
 /**
  * SIGTERM to the worker, the API and `npm start`: the attempt in flight finishes and is recorded,
- * requests in flight are answered, the process exits 0. Each entry point runs as the Dockerfile
- * runs it (`node --import tsx src/….ts`, signalled alone, as an orchestrator does); `npm start`
- * also as a terminal runs it, its whole process group signalled (npm itself does not forward
- * SIGTERM to its script: it dies and leaves the script running).
+ * requests in flight are answered, the process exits 0. The entry points run from source
+ * (`node --import tsx src/….ts`, signalled alone, as an orchestrator does); `npm start` runs for
+ * real (an incremental build, then node on dist/ with the prebuilt workflow bundle) with its
+ * embedded Temporal dev server, signalled the three ways it is in practice: SIGTERM to its node
+ * process, SIGTERM to npm (which forwards it: the script execs node, so node is npm's child), and
+ * SIGINT to the whole process group (Ctrl-C in a terminal). Each time every process of the tree,
+ * the dev server included, must be gone, and the dev server must have outlived the attempt in flight.
  */
 let hookline: Hookline;
 let slow: { server: Server; url: string; arrivals: string[]; delayMs: number };
@@ -49,12 +52,15 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-/** A command with the environment of this test's Hookline; `group`: its own process group. */
+/**
+ * A command with the environment of this test's Hookline; `group`: its own process group. An env
+ * value of '' removes the variable (TEMPORAL_ADDRESS: '' runs npm start's embedded dev server).
+ */
 function launch(command: string[], env: Record<string, string>, group = false): Running {
   const config = hookline.config;
   const child = spawn(command[0]!, command.slice(1), {
     detached: group,
-    env: {
+    env: withoutEmpty({
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
       DATABASE_URL: config.databaseUrl,
@@ -70,7 +76,7 @@ function launch(command: string[], env: Record<string, string>, group = false): 
       HOOKLINE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'hookline-shutdown-')),
       LOG_LEVEL: 'info',
       ...env,
-    },
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -82,6 +88,45 @@ function launch(command: string[], env: Record<string, string>, group = false): 
 }
 
 const entry = (file: string) => [process.execPath, '--import', 'tsx', file];
+
+function withoutEmpty(env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+}
+
+/** A process as /proc shows it: its parent and whether it is still running (a zombie is not). */
+function proc(pid: number): { ppid: number; running: boolean; cmdline: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+    return { ppid: Number(ppid), running: state !== 'Z' && state !== 'X', cmdline };
+  } catch {
+    return undefined;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((child) => proc(child)?.ppid === pid);
+}
+
+function descendantsOf(pid: number): number[] {
+  return childrenOf(pid).flatMap((child) => [child, ...descendantsOf(child)]);
+}
+
+/** npm start's process tree once it is ready: npm, its node child, and node's `temporal` child. */
+function npmStartTree(npm: Running): { npm: number; node: number; temporal: number } {
+  const [node, ...others] = childrenOf(npm.child.pid!);
+  expect(others, 'npm runs node directly (the script execs it)').toEqual([]);
+  expect(proc(node!)?.cmdline).toMatch(/^\S*node .*dist\/src\/main\.js/);
+  const temporal = childrenOf(node!).filter((pid) => /temporal server start-dev/.test(proc(pid)?.cmdline ?? ''));
+  expect(temporal, npm.output()).toHaveLength(1);
+  return { npm: npm.child.pid!, node: node!, temporal: temporal[0]! };
+}
+
+const running = (pid: number) => proc(pid)?.running === true;
 
 /** Whether any process of a group is left. */
 function groupAlive(pgid: number): boolean {
@@ -222,17 +267,82 @@ describe('graceful shutdown', () => {
     expect(delivery.attempts[0].response.status).toBe(200);
   });
 
-  it('npm start in a terminal: SIGTERM to its process group finishes the attempt and leaves nothing running', async () => {
+  /**
+   * `npm start` for real, on its embedded Temporal dev server (private data dir and ports), with an
+   * attempt in flight when `signal` is sent; every process of the tree must be gone afterwards.
+   */
+  async function npmStartStopsCleanly(name: string, signal: (tree: { npm: number; node: number; temporal: number }) => void, expectSignal: string) {
     const port = await freePort();
-    const start = launch(['npm', 'start', '--silent'], { PORT: String(port), TEMPORAL_TASK_QUEUE: `${hookline.config.temporal.taskQueue}-npm` }, true);
-    await waitForOutput(start, /Hookline is ready/);
-    const deliveryId = await emitToSlowReceiver(`http://127.0.0.1:${port}`, hookline.adminToken);
-    await eventually(async () => (slow.arrivals.includes(deliveryId) ? true : undefined));
-    process.kill(-start.child.pid!, 'SIGTERM');
-    await eventually(async () => (groupAlive(start.child.pid!) ? undefined : true), 40_000, 200);
-    expect(logLines(start).some((l) => l.msg === 'shutting down')).toBe(true);
-    const delivery = await deliveryOf(deliveryId);
-    expect(delivery.status, start.output()).toBe('succeeded');
-    expect(delivery.attempts[0].response.status).toBe(200);
+    const start = launch(
+      ['npm', 'start', '--silent'],
+      {
+        PORT: String(port),
+        TEMPORAL_ADDRESS: '',
+        TEMPORAL_DEV_PORT: String(await freePort()),
+        TEMPORAL_DEV_UI_PORT: String(await freePort()),
+        TEMPORAL_TASK_QUEUE: `${hookline.config.temporal.taskQueue}-${name}`,
+      },
+      true,
+    );
+    let tree: { npm: number; node: number; temporal: number } | undefined;
+    try {
+      await waitForOutput(start, /Hookline is ready/, 150_000);
+      tree = npmStartTree(start);
+      // the compiled worker loads the bundle built with it instead of running webpack
+      expect(logLines(start).find((l) => l.msg === 'worker workflow code')?.workflowCode).toMatch(/dist\/workflow-bundle\.js$/);
+
+      const deliveryId = await emitToSlowReceiver(`http://127.0.0.1:${port}`, hookline.adminToken);
+      await eventually(async () => (slow.arrivals.includes(deliveryId) ? true : undefined));
+      signal(tree);
+      expect(await start.exited, start.output()).toBe(0);
+      const { node, temporal } = tree;
+      await eventually(async () => (running(node) || running(temporal) ? undefined : true), 20_000, 100).catch(() => {
+        throw new Error(`left running: ${[node, temporal].filter(running).map((pid) => `${pid} ${proc(pid)?.cmdline}`).join('; ')}`);
+      });
+      expect(logLines(start).some((l) => l.msg === 'shutting down' && l.signal === expectSignal), start.output()).toBe(true);
+      // the attempt in flight finished and was recorded: the dev server outlived the worker
+      const delivery = await deliveryOf(deliveryId);
+      expect(delivery.status, start.output()).toBe('succeeded');
+      expect(delivery.attempts).toHaveLength(1);
+      expect(delivery.attempts[0].response.status).toBe(200);
+    } finally {
+      // after a failure: nothing left behind (the dev server is not in npm's process group)
+      for (const pid of tree ? [tree.node, tree.temporal] : descendantsOf(start.child.pid!)) if (running(pid)) process.kill(pid, 'SIGKILL');
+    }
+  }
+
+  it('npm start: SIGTERM to its node process stops everything, the dev server last, and npm exits 0', async () => {
+    await npmStartStopsCleanly('node', (tree) => process.kill(tree.node, 'SIGTERM'), 'SIGTERM');
+  });
+
+  it('npm start: SIGTERM to npm itself is forwarded to node, and nothing is left running', async () => {
+    await npmStartStopsCleanly('npm', (tree) => process.kill(tree.npm, 'SIGTERM'), 'SIGTERM');
+  });
+
+  it('npm start in a terminal: Ctrl-C (SIGINT to the process group) stops everything, the dev server last', async () => {
+    // the dev server has a process group of its own, so only Hookline stops it, after the worker
+    await npmStartStopsCleanly('group', (tree) => process.kill(-tree.npm, 'SIGINT'), 'SIGINT');
+  });
+
+  it('npm start: an error after the dev server started (Postgres unreachable) exits 1 and stops the dev server', async () => {
+    const devPort = await freePort();
+    const start = launch(['npm', 'start', '--silent'], {
+      PORT: String(await freePort()),
+      TEMPORAL_ADDRESS: '',
+      TEMPORAL_DEV_PORT: String(devPort),
+      TEMPORAL_DEV_UI_PORT: String(await freePort()),
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
+    });
+    const devServers = () =>
+      readdirSync('/proc')
+        .filter((name) => /^\d+$/.test(name))
+        .map(Number)
+        .filter((pid) => running(pid) && new RegExp(`start-dev .*--port ${devPort} `).test(proc(pid)?.cmdline ?? ''));
+    expect(await start.exited, start.output()).toBe(1);
+    expect(start.output()).toContain(`localhost:${devPort}`); // the dev server did start
+    expect(logLines(start).find((l) => l.msg === 'start-up failed')?.err?.message).toMatch(/ECONNREFUSED/);
+    await eventually(async () => (devServers().length === 0 ? true : undefined), 15_000).catch(() => {
+      throw new Error(`dev server left running: ${devServers().join(', ')}`);
+    });
   });
 });
