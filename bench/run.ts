@@ -47,6 +47,7 @@ import {
   type Hookline,
   hooklineWorkerEntry,
   makeLogDir,
+  runsFromSource,
   Receiver,
   startFloor,
   startHookline,
@@ -189,7 +190,7 @@ async function main() {
       hooklineEnv: HOOKLINE_BENCH_ENV,
       workerTuning: { ...WORKER_TUNING, ...JSON.parse(process.env.BENCH_WORKER_OPTIONS || '{}') },
       ...(process.env.BENCH_PG_POOL_MAX ? { pgPoolMax: Number(process.env.BENCH_PG_POOL_MAX) } : {}),
-      hooklineWorker: hooklineWorkerEntry(),
+      hooklineWorker: runsFromSource() ? `tsx ${hooklineWorkerEntry()}` : `sh scripts/worker.sh (${workerScriptSetting()})`,
       ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { workerNodeOptions: process.env.BENCH_WORKER_NODE_OPTIONS } : {}),
       temporal: 'not started',
     },
@@ -245,6 +246,10 @@ async function main() {
       }
     }
     if (needHookline) {
+      if (!runsFromSource()) {
+        progress('npm run build (the API and the worker run from dist/, as npm start does)');
+        execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+      }
       progress('creating the database, starting the API and the worker');
       db = await freshDatabase(runId);
       results.versions.postgres = (await db.pool.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]?.v ?? 'unknown';
@@ -427,3 +432,10 @@ main().catch(async (error: unknown) => {
   await stopAllChildren().catch(() => {});
   process.exit(1);
 });
+
+/** The heap cap scripts/worker.sh gives the worker (WORKER_MAX_OLD_SPACE_MB there, or the environment's). */
+function workerScriptSetting(): string {
+  const script = readFileSync(path.join(ROOT, 'scripts/worker.sh'), 'utf8');
+  const fallback = /WORKER_MAX_OLD_SPACE_MB[:=-]*(\d+)/.exec(script)?.[1];
+  return `--max-old-space-size=${process.env.WORKER_MAX_OLD_SPACE_MB ?? fallback ?? '?'}`;
+}

@@ -217,6 +217,11 @@ export function hooklineWorkerEntry(): string {
   return 'src/worker-main.ts';
 }
 
+/** Whether this run starts the API and worker with tsx on the sources rather than from dist/. */
+export function runsFromSource(): boolean {
+  return process.env.BENCH_FROM_SOURCE === '1' || hooklineWorkerEntry() !== 'src/worker-main.ts';
+}
+
 export async function startHookline(options: {
   logDir: string;
   runId: string;
@@ -235,10 +240,18 @@ export async function startHookline(options: {
     ADMIN_TOKEN: adminToken,
     SECRETS_KEY: randomBytes(32).toString('base64'),
   };
-  const api = tsChild('api', 'src/api-main.ts', { env, logDir: options.logDir });
   // BENCH_WORKER_NODE_OPTIONS: Node flags for the worker alone (e.g. --max-old-space-size=160)
   const workerEnv = process.env.BENCH_WORKER_NODE_OPTIONS ? { ...env, NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : env;
-  const worker = tsChild('worker', hooklineWorkerEntry(), { env: workerEnv, logDir: options.logDir });
+  const fromSource = runsFromSource();
+  // As `npm run api` and `npm run worker` run them (compiled by `npm run build`, which the bench runs
+  // first; the worker through scripts/worker.sh, with its heap cap and prebuilt workflow bundle),
+  // unless BENCH_FROM_SOURCE=1 or a tuning wrapper asks for tsx on the sources.
+  const api = fromSource
+    ? tsChild('api', 'src/api-main.ts', { env, logDir: options.logDir })
+    : startChild('api', 'node', ['--enable-source-maps', 'dist/src/api-main.js'], { env, logDir: options.logDir });
+  const worker = fromSource
+    ? tsChild('worker', hooklineWorkerEntry(), { env: workerEnv, logDir: options.logDir })
+    : startChild('worker', 'sh', ['scripts/worker.sh'], { env: workerEnv, logDir: options.logDir });
   const apiUrl = `http://127.0.0.1:${port}`;
   const http = new Pool(apiUrl, { connections: 128, keepAliveTimeout: 60_000 });
   await waitFor(
