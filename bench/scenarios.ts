@@ -355,23 +355,19 @@ export async function floorAndSustained(
     ...(runs.find((r) => r.firstError) ? { firstError: runs.find((r) => r.firstError)!.firstError! } : {}),
     ids: runs.flatMap((r) => r.ids),
   });
-  const floorMerged = merge(floorRuns);
   const hooklineMerged = merge(hooklineRuns);
-  const floorFigures = {
-    workflow: 'floorWorkflow',
-    concurrency: p.concurrency,
-    ...loopFigures(floorMerged),
-    historyEvents: await countHistory(floor.client, settled(floorMerged.ids)),
-    cpuMsPerWorkflow: medianOfEach(floorCpu),
+  const floorFiguresOf = async (workflow: FloorVariant, runs: LoopResult[], cpu: Array<Record<string, number>>) => {
+    const merged = merge(runs);
+    return {
+      workflow,
+      concurrency: p.concurrency,
+      ...loopFigures(merged),
+      historyEvents: await countHistory(floor.client, settled(merged.ids)),
+      cpuMsPerWorkflow: medianOfEach(cpu),
+    };
   };
-  const floorLocalMerged = merge(floorLocalRuns);
-  const floorLocalFigures = {
-    workflow: 'floorLocalWorkflow',
-    concurrency: p.concurrency,
-    ...loopFigures(floorLocalMerged),
-    historyEvents: await countHistory(floor.client, settled(floorLocalMerged.ids)),
-    cpuMsPerWorkflow: medianOfEach(floorLocalCpu),
-  };
+  const floorFigures = await floorFiguresOf('floorWorkflow', floorRuns, floorCpu);
+  const floorLocalFigures = await floorFiguresOf('floorLocalWorkflow', floorLocalRuns, floorLocalCpu);
   const sustained = await sustainedHalf(hookline, rx, client, setup, p, hooklineMerged, medianOfEach(hooklineCpu));
   const pairRatios = hooklineRuns.map((h, i) => (h.windows[0]?.rate ?? NaN) / (floorRuns[i]?.windows[0]?.rate ?? NaN));
   return {
