@@ -56,6 +56,9 @@ describe('upgrading workers to local-activity attempts', () => {
       return delivery.body.data.status === 'succeeded' ? true : undefined;
     }, 30_000);
     expect(receiver.arrivals.map((a) => a.headers['x-hookline-attempt'])).toEqual(['1', '2']);
+    // the row is written inside the attempt; its marker reaches the history when the workflow task
+    // that ran it completes, so read the history once the workflow has closed
+    expect(await handle.result()).toBe('succeeded');
 
     const history = await handle.fetchHistory();
     const events = history.events ?? [];
