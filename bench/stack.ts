@@ -13,7 +13,8 @@ import { Pool } from 'undici';
 import { dropDatabase, ensureDatabase, migrate } from '../src/db/migrate.js';
 import { DEV_SERVER_SQLITE_PRAGMAS, waitForServer } from '../src/temporal/dev-server.js';
 import { devServerSearchAttributeFlags } from '../src/temporal/search-attributes.js';
-import { type Child, freePort, ROOT, sleep, startChild, tsChild, waitFor } from './lib.js';
+import { freePort } from '../test/support/free-port.js';
+import { type Child, ROOT, sleep, startChild, tsChild, waitFor } from './lib.js';
 
 // ---------------------------------------------------------------- receiver
 

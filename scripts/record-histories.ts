@@ -18,7 +18,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { dropDatabase, ensureDatabase, migrate } from '../src/db/migrate.js';
 import { waitForServer } from '../src/temporal/dev-server.js';
 import { devServerSearchAttributeFlags } from '../src/temporal/search-attributes.js';
-import { freePort } from '../test/support/global-setup.js';
+import { freePort } from '../test/support/free-port.js';
 import { eventually, type Hookline, startHookline } from '../test/support/harness.js';
 import { TestReceiver } from '../test/support/receiver.js';
 

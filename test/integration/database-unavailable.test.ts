@@ -10,7 +10,7 @@ import { loadConfig, requireSecrets } from '../../src/config.js';
 import { createDb, type Db } from '../../src/db/database.js';
 import { isDatabaseUnavailable } from '../../src/db/errors.js';
 import { SecretBox } from '../../src/security/secret-box.js';
-import { freePort } from '../support/global-setup.js';
+import { freePort } from '../support/free-port.js';
 
 /**
  * With Postgres out of reach the API must say so honestly, 503 with Retry-After, not a 500 "bug":

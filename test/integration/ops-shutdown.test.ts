@@ -4,7 +4,7 @@ import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/global-setup.js';
+import { freePort } from '../support/free-port.js';
 import { eventually, type Hookline, startHookline } from '../support/harness.js';
 
 /**

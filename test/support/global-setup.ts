@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { dropDatabase, ensureDatabase, migrate } from '../../src/db/migrate.js';
 import { devServerSearchAttributeFlags } from '../../src/temporal/search-attributes.js';
 import { waitForServer } from '../../src/temporal/dev-server.js';
+import { freePort } from './free-port.js';
 
 /**
  * Once per `npm test`: a real Temporal dev server (the `temporal` CLI, in memory, with Hookline's
@@ -19,15 +19,6 @@ declare module 'vitest' {
 // One template per run (by pid), so two test runs on one machine do not drop each other's.
 const BASE_DATABASE_URL = process.env.TEST_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/hookline_test_template_${process.pid}`;
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export default async function setup(project: TestProject) {
   await dropDatabase(BASE_DATABASE_URL);
