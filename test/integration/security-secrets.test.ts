@@ -185,6 +185,19 @@ describe('Temporal', () => {
       workflowIds.add(execution.workflowId);
     }
     expect(workflowIds.size).toBeGreaterThanOrEqual(deliveryIds.length);
+    // an attempt's result (a local-activity marker) enters the history when the workflow task that
+    // ran it completes, a moment after its row: wait until every recorded attempt is there to check
+    const attemptRows = await hookline.db.selectFrom('attempts').select('delivery_id').execute();
+    const attemptsOf = new Map<string, number>();
+    for (const { delivery_id } of attemptRows) attemptsOf.set(delivery_id, (attemptsOf.get(delivery_id) ?? 0) + 1);
+    await eventually(async () => {
+      for (const [deliveryId, attempts] of attemptsOf) {
+        const history = await hookline.temporal.workflow.getHandle(`delivery-${deliveryId}`).fetchHistory();
+        const markers = history.events?.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length ?? 0;
+        if (markers < attempts) return undefined;
+      }
+      return true;
+    });
     let events = 0;
     for (const workflowId of workflowIds) {
       const handle = hookline.temporal.workflow.getHandle(workflowId);
