@@ -26,8 +26,9 @@ import { DELIVERY_STATUS } from './search-attributes.js';
  *
  * An attempt runs as a local activity (since LOCAL_ATTEMPT_PATCH): inside the workflow task, its
  * result kept as one marker event, with no activity task for the server to schedule, dispatch and
- * record. A successful delivery's history is 8 events instead of 12, and the dev server's CPU per
- * delivery, the limit of the whole pipeline, drops by a third (BENCHMARKS.md, "Tuning"). Safe
+ * record. A successful delivery's history is 9 events instead of 12, and on the 2-core bench machine
+ * the dev server's CPU per delivery, the limit of the whole pipeline, went from 23.1 to 13.7–16.8 ms
+ * and deliveries/s from 39 to 50–54 (BENCHMARKS.md, "Tuning"). Safe
  * because an attempt is idempotent by (delivery, attempt number): the activity answers with the
  * recorded row when a lost workflow task runs it again, as it did for a normal activity whose
  * worker died.
