@@ -74,7 +74,7 @@ export interface RunningWorker {
  */
 export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const { config, db, box, logger } = deps;
-  installTemporalRuntime(logger, config.metrics?.temporalAddress, deps.shutdownSignals ? { shutdownSignals: deps.shutdownSignals } : {});
+  installTemporalRuntime(logger, config.metrics?.temporalAddress, { shutdownSignals: deps.shutdownSignals });
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const http = createDeliveryAgent({ allowPrivateNetworks: config.delivery.allowPrivateNetworks, timeoutMs: config.delivery.timeoutMs });
   const workflowCode = workflowSource(deps.workflowBundle);
