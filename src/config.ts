@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { parseRetrySchedule } from './delivery/retry-schedule.js';
-import { defaultAllowedPorts, parseAllowedPorts } from './destination/policy.js';
+import { parseDurationList } from './durations.js';
+import { type PortList, parsePortList } from './ports.js';
 
 /**
  * Configuration from the environment (SPEC §7). Parsed once at start-up; a bad value stops the
@@ -25,12 +25,12 @@ function oneDuration(defaultValue: string, example: string) {
     .string()
     .default(defaultValue)
     .transform((v, ctx) => {
-      const parsed = parseRetrySchedule(v);
-      if (!parsed.ok || parsed.scheduleMs.length !== 1) {
+      const parsed = parseDurationList(v);
+      if (!parsed.ok || parsed.ms.length !== 1) {
         ctx.addIssue({ code: 'custom', message: `must be one duration such as ${example}` });
         return z.NEVER;
       }
-      return parsed.scheduleMs[0]!;
+      return parsed.ms[0]!;
     });
 }
 
@@ -59,12 +59,12 @@ const schema = z.object({
     .string()
     .default('5s,5m,30m,2h,5h,10h,10h')
     .transform((v, ctx) => {
-      const parsed = parseRetrySchedule(v);
+      const parsed = parseDurationList(v);
       if (!parsed.ok) {
         ctx.addIssue({ code: 'custom', message: parsed.error });
         return z.NEVER;
       }
-      return parsed.scheduleMs;
+      return parsed.ms;
     }),
   DELIVERY_RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.2),
   DELIVERY_REPLAY_RETENTION: oneDuration('7d', '7d or 12h'),
@@ -78,7 +78,7 @@ const schema = z.object({
     .optional()
     .transform((v, ctx) => {
       if (v === undefined) return undefined;
-      const parsed = parseAllowedPorts(v);
+      const parsed = parsePortList(v);
       if (!parsed.ok) {
         ctx.addIssue({ code: 'custom', message: parsed.error });
         return z.NEVER;
@@ -120,8 +120,8 @@ export interface Config {
     bulkReplayRatePerSecond: number;
     allowHttp: boolean;
     allowPrivateNetworks: boolean;
-    /** Ports a webhook URL may use; unset means defaultAllowedPorts (see src/destination/policy.ts). */
-    allowedPorts?: readonly number[] | 'any' | undefined;
+    /** Ports a webhook URL may use; unset means the destination policy's default (src/destination/policy.ts). */
+    allowedPorts?: PortList | undefined;
   };
   secretRotationGraceMs: number;
   maxBodyBytes: number;
@@ -177,9 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bulkReplayRatePerSecond: c.BULK_REPLAY_RATE,
       allowHttp: c.DELIVERY_ALLOW_HTTP,
       allowPrivateNetworks: c.DELIVERY_ALLOW_PRIVATE_NETWORKS,
-      allowedPorts:
-        c.DELIVERY_ALLOWED_PORTS ??
-        defaultAllowedPorts({ allowHttp: c.DELIVERY_ALLOW_HTTP, allowPrivateNetworks: c.DELIVERY_ALLOW_PRIVATE_NETWORKS }),
+      allowedPorts: c.DELIVERY_ALLOWED_PORTS,
     },
     secretRotationGraceMs: c.SECRET_ROTATION_GRACE,
     maxBodyBytes: c.MAX_BODY_BYTES,

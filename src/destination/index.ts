@@ -10,5 +10,5 @@ export {
 export type { AddressClass } from './address.js';
 export { checkUrl, checkUrlSyntax } from './url.js';
 export type { DestinationPolicy, UrlCheck, UrlCheckCode } from './url.js';
-export { defaultAllowedPorts, destinationPolicy, parseAllowedPorts } from './policy.js';
+export { defaultAllowedPorts, destinationPolicy } from './policy.js';
 export type { DeliveryNetworkSettings } from './policy.js';

@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRetrySchedule } from '../../src/delivery/retry-schedule.js';
-import { DELIVERY_STATUS } from '../../workflows/search-attributes.js';
+import { parseDurationList } from '../../src/durations.js';
+import { DELIVERY_STATUS } from '../../src/contract/search-attributes.js';
 import { eventually, type Hookline, startHookline } from '../support/harness.js';
 import { TestReceiver } from '../support/receiver.js';
 import { startTimeSkippingTemporal } from '../support/time-skipping.js';
@@ -35,9 +35,9 @@ afterAll(async () => {
 });
 
 const DEFAULT_SCHEDULE_MS = (() => {
-  const parsed = parseRetrySchedule('5s,5m,30m,2h,5h,10h,10h');
+  const parsed = parseDurationList('5s,5m,30m,2h,5h,10h,10h');
   if (!parsed.ok) throw new Error(parsed.error);
-  return parsed.scheduleMs;
+  return parsed.ms;
 })();
 /** Real time an attempt and its workflow tasks take between two timers (workflow time runs on). */
 const SLACK_MS = 3_000;

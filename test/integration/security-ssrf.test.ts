@@ -320,7 +320,7 @@ describe('ports the operator allows', () => {
   });
 
   it('allows 443 and 8443 by default and refuses other ports and plain http, naming url', async () => {
-    expect(prod.config.delivery.allowedPorts).toEqual([443, 8443]);
+    expect(destinationPolicy(prod.config.delivery).allowedPorts).toEqual([443, 8443]);
     for (const url of ['https://ssrf-port.hookline.test/hook', 'https://ssrf-port.hookline.test:443/a', 'https://ssrf-port.hookline.test:8443/b']) {
       const res = await prod.call('POST', '/v1/webhooks', { url, events: ['user.joined'], active: false }, community.key);
       expect(res.status, `${url}: ${JSON.stringify(res.body)}`).toBe(201);

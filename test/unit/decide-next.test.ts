@@ -1,23 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { decideNext, parseRetryAfter, RETRY_AFTER_CAP_MS } from '../../src/delivery/decide-next.js';
-import { formatSchedule, parseRetrySchedule } from '../../src/delivery/retry-schedule.js';
+import { formatDurationList, parseDurationList } from '../../src/durations.js';
 
-const DEFAULT = parseRetrySchedule('5s,5m,30m,2h,5h,10h,10h');
-const schedule = DEFAULT.ok ? DEFAULT.scheduleMs : [];
+const DEFAULT = parseDurationList('5s,5m,30m,2h,5h,10h,10h');
+const schedule = DEFAULT.ok ? DEFAULT.ms : [];
 const base = { scheduleMs: schedule, jitter: 0.2, random: () => 0.5 };
 
 describe('retry schedule', () => {
   it('parses the default into milliseconds and back', () => {
     expect(schedule).toEqual([5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
-    expect(formatSchedule(schedule)).toBe('5s,5m,30m,2h,5h,10h,10h');
+    expect(formatDurationList(schedule)).toBe('5s,5m,30m,2h,5h,10h,10h');
     // 8 attempts spread over about 28 hours (SPEC §5)
     expect(schedule.reduce((a, b) => a + b, 0) / 3_600_000).toBeCloseTo(27.6, 1);
   });
 
   it('rejects what is not a list of durations', () => {
-    expect(parseRetrySchedule('5s,,5m').ok).toBe(false);
-    expect(parseRetrySchedule('soon').ok).toBe(false);
-    expect(parseRetrySchedule('5 minutes').ok).toBe(false);
+    expect(parseDurationList('5s,,5m').ok).toBe(false);
+    expect(parseDurationList('soon').ok).toBe(false);
+    expect(parseDurationList('5 minutes').ok).toBe(false);
   });
 });
 
@@ -29,7 +29,7 @@ describe('decideNext', () => {
   it('waits the scheduled delay, jittered within ±20%', () => {
     for (const [failuresBefore, delay] of schedule.entries()) {
       const low = decideNext({ ...base, random: () => 0, outcome: { kind: 'http_error', status: 500 }, failuresBefore });
-      const high = decideNext({ ...base, random: () => 0.999999, outcome: { kind: 'network_error', code: 'timeout' }, failuresBefore });
+      const high = decideNext({ ...base, random: () => 0.999999, outcome: { kind: 'no_response', code: 'timeout' }, failuresBefore });
       expect(low).toEqual({ kind: 'retry', delayMs: Math.round(delay * 0.8) });
       expect(high.kind === 'retry' && high.delayMs).toBeLessThanOrEqual(delay * 1.2);
       expect(high.kind === 'retry' && high.delayMs).toBeGreaterThan(delay * 1.19);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { checkUrlSyntax, defaultAllowedPorts, destinationPolicy, parseAllowedPorts } from '../../src/destination/index.js';
+import { checkUrlSyntax, defaultAllowedPorts, destinationPolicy } from '../../src/destination/index.js';
+import { parsePortList as parseAllowedPorts } from '../../src/ports.js';
 
 describe('DELIVERY_ALLOWED_PORTS', () => {
   it('parses "any" and comma lists, dropping repeats', () => {
@@ -21,12 +22,12 @@ describe('DELIVERY_ALLOWED_PORTS', () => {
   });
 
   it('is read by loadConfig, and a bad value names the variable', () => {
-    expect(loadConfig({}).delivery.allowedPorts).toEqual([443, 8443]);
-    expect(loadConfig({ DELIVERY_ALLOW_HTTP: 'true' }).delivery.allowedPorts).toEqual([443, 8443, 80]);
-    expect(loadConfig({ DELIVERY_ALLOW_PRIVATE_NETWORKS: 'true' }).delivery.allowedPorts).toBe('any');
-    expect(loadConfig({ DELIVERY_ALLOWED_PORTS: '443,9000' }).delivery.allowedPorts).toEqual([443, 9000]);
+    expect(destinationPolicy(loadConfig({}).delivery).allowedPorts).toEqual([443, 8443]);
+    expect(destinationPolicy(loadConfig({ DELIVERY_ALLOW_HTTP: 'true' }).delivery).allowedPorts).toEqual([443, 8443, 80]);
+    expect(destinationPolicy(loadConfig({ DELIVERY_ALLOW_PRIVATE_NETWORKS: 'true' }).delivery).allowedPorts).toBe('any');
+    expect(destinationPolicy(loadConfig({ DELIVERY_ALLOWED_PORTS: '443,9000' }).delivery).allowedPorts).toEqual([443, 9000]);
     // an explicit list wins over the development default
-    expect(loadConfig({ DELIVERY_ALLOWED_PORTS: '443', DELIVERY_ALLOW_PRIVATE_NETWORKS: 'true' }).delivery.allowedPorts).toEqual([443]);
+    expect(destinationPolicy(loadConfig({ DELIVERY_ALLOWED_PORTS: '443', DELIVERY_ALLOW_PRIVATE_NETWORKS: 'true' }).delivery).allowedPorts).toEqual([443]);
     expect(() => loadConfig({ DELIVERY_ALLOWED_PORTS: '443,http' })).toThrow(/^invalid configuration: DELIVERY_ALLOWED_PORTS /);
   });
 
