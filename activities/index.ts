@@ -2,18 +2,17 @@ import type { Client } from '@temporalio/client';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config.js';
+import type { DeliveryActivities } from '../src/contract/delivery.js';
+import type { ReplayJobActivities } from '../src/contract/replay-job.js';
 import type { Db } from '../src/db/database.js';
 import type { AttemptMetrics } from '../src/metrics/index.js';
 import type { SecretBox } from '../src/security/secret-box.js';
 import { attemptActivities } from './attempt-delivery.js';
 import { replayJobActivities } from './replay-job.js';
 
-export type { AttemptInput, AttemptResult } from './attempt-delivery.js';
-export type { ReplayBatchInput, ReplayBatchResult } from './replay-job.js';
-
 /**
  * Every activity the worker runs, built from its dependencies (the samples' `createActivities(deps)`
- * shape). Workflows import this module's types only.
+ * shape). Workflows never import this module: what they call is declared in src/contract/.
  */
 export interface ActivityDeps {
   db: Db;
@@ -29,7 +28,7 @@ export interface ActivityDeps {
   temporal?: Client;
 }
 
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: ActivityDeps): DeliveryActivities & ReplayJobActivities {
   return { ...attemptActivities(deps), ...replayJobActivities(deps) };
 }
 

@@ -1,29 +1,25 @@
-import { Context } from '@temporalio/activity';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import pMap from 'p-map';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config.js';
+import {
+  type ReplayBatchInput,
+  type ReplayBatchResult,
+  type ReplayJobActivities,
+  sameCursor,
+} from '../src/contract/replay-job.js';
 import type { Db } from '../src/db/database.js';
 import {
   claimReplayPage,
   loadReplayJobForBatch,
   type ReplayCandidate,
-  type ReplayCursor,
   type ReplayJob,
   recordReplayBatch,
   unclaimReplay,
 } from '../src/store/replay-jobs.js';
 import { replayDeliveryWorkflow } from '../src/temporal/deliveries.js';
-
-export interface ReplayBatchInput {
-  jobId: string;
-  cursor: ReplayCursor | null;
-}
-
-export interface ReplayBatchResult {
-  progress: Pick<ReplayJob, 'id' | 'status' | 'total' | 'done' | 'failed'>;
-  cursor: ReplayCursor | null;
-  finished: boolean;
-}
 
 export interface ReplayJobDeps {
   db: Db;
@@ -38,7 +34,7 @@ export interface ReplayJobDeps {
 /** Replays in flight at once within a batch; the rate, not this, bounds the load. */
 const CONCURRENCY = 8;
 
-export function replayJobActivities(deps: ReplayJobDeps) {
+export function replayJobActivities(deps: ReplayJobDeps): ReplayJobActivities {
   const batchSize = deps.batchSize ?? 100;
 
   return {
@@ -52,11 +48,12 @@ export function replayJobActivities(deps: ReplayJobDeps) {
     async replayBatch(input: ReplayBatchInput): Promise<ReplayBatchResult> {
       const { db, config } = deps;
       const log = deps.logger.child({ jobId: input.jobId });
+      if (typeof input?.jobId !== 'string' || !input.jobId.startsWith('job_')) {
+        throw ApplicationFailure.nonRetryable(`replayBatch needs a job id (job_…), got ${JSON.stringify(input?.jobId)}`, 'InvalidInput');
+      }
       const loaded = await loadReplayJobForBatch(db, input.jobId);
       // the webhook (and with it the job) was deleted: nothing left to do
-      if (!loaded) {
-        return { progress: { id: input.jobId, status: 'completed', total: 0, done: 0, failed: 0 }, cursor: input.cursor, finished: true };
-      }
+      if (!loaded) return jobGone(input);
       if (loaded.job.status !== 'running' || !sameCursor(loaded.cursor, input.cursor)) {
         return { progress: progressOf(loaded.job), cursor: loaded.cursor, finished: loaded.job.status !== 'running' };
       }
@@ -67,15 +64,22 @@ export function replayJobActivities(deps: ReplayJobDeps) {
       const intervalMs = 1000 / config.delivery.bulkReplayRatePerSecond;
       const started = Date.now();
       const unstarted: string[] = [];
-      await pacedEach(page.claimed, CONCURRENCY, intervalMs, started, async (delivery: ReplayCandidate, index) => {
-        try {
-          await replayDeliveryWorkflow(temporal, config, delivery);
-        } catch (error) {
-          unstarted.push(delivery.id);
-          log.warn({ err: error, deliveryId: delivery.id }, 'bulk replay could not start a replay');
-        }
-        context.heartbeat(index);
-      });
+      // replay i starts no earlier than started + i * interval: a steady rate, not bursts of a batch
+      await pMap(
+        page.claimed,
+        async (delivery: ReplayCandidate, index) => {
+          const wait = started + index * intervalMs - Date.now();
+          if (wait > 0) await sleep(wait);
+          try {
+            await replayDeliveryWorkflow(temporal, config, delivery);
+          } catch (error) {
+            unstarted.push(delivery.id);
+            log.warn({ err: error, deliveryId: delivery.id }, 'bulk replay could not start a replay');
+          }
+          context.heartbeat(index);
+        },
+        { concurrency: CONCURRENCY },
+      );
       await unclaimReplay(db, unstarted);
 
       const committed = await recordReplayBatch(db, input.jobId, {
@@ -85,39 +89,18 @@ export function replayJobActivities(deps: ReplayJobDeps) {
         failed: unstarted.length,
         finished: page.exhausted,
       });
+      if (!committed) return jobGone(input);
       log.info({ replayed: page.claimed.length - unstarted.length, failed: unstarted.length, ms: Date.now() - started }, 'replay batch done');
       return { progress: progressOf(committed.job), cursor: committed.cursor, finished: committed.job.status !== 'running' };
     },
   };
 }
 
+/** The job was deleted with its webhook: the workflow ends; retrying would find nothing either. */
+function jobGone(input: ReplayBatchInput): ReplayBatchResult {
+  return { progress: { id: input.jobId, status: 'completed', total: 0, done: 0, failed: 0 }, cursor: input.cursor, finished: true };
+}
+
 function progressOf(job: ReplayJob): ReplayBatchResult['progress'] {
   return { id: job.id, status: job.status, total: job.total, done: job.done, failed: job.failed };
-}
-
-function sameCursor(a: ReplayCursor | null, b: ReplayCursor | null): boolean {
-  return a === b || (a !== null && b !== null && a.createdAt === b.createdAt && a.id === b.id);
-}
-
-/**
- * Runs `fn` over `items`, at most `concurrency` at once, item i starting no earlier than
- * `startedAt + i * intervalMs`: a steady rate rather than bursts of a whole batch.
- */
-async function pacedEach<T>(
-  items: readonly T[],
-  concurrency: number,
-  intervalMs: number,
-  startedAt: number,
-  fn: (item: T, index: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      const wait = startedAt + index * intervalMs - Date.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      await fn(items[index] as T, index);
-    }
-  });
-  await Promise.all(lanes);
 }

@@ -4,10 +4,11 @@
  */
 import type { Client } from '@temporalio/client';
 import autocannon from 'autocannon';
+import pMap from 'p-map';
 import { Pool } from 'undici';
-import { DELIVERY_STATUS, COMMUNITY_ID, EVENT_TYPE, WEBHOOK_ID } from '../workflows/search-attributes.js';
+import { DELIVERY_STATUS, COMMUNITY_ID, EVENT_TYPE, WEBHOOK_ID } from '../src/contract/search-attributes.js';
 import { closedLoop, type Issue, type LoopResult, openLoop } from './loops.js';
-import { cpuSeconds, descendants, eachLimited, progress, rssMb, sleep, spread, type Spread, waitFor } from './lib.js';
+import { cpuSeconds, descendants, progress, rssMb, sleep, spread, type Spread, waitFor } from './lib.js';
 import { type BenchDatabase, type Floor, type Hookline, type Receiver, type TemporalServer, temporalStorageBytes } from './stack.js';
 
 export interface Profile {
@@ -149,11 +150,15 @@ async function countHistory(client: Client | undefined, workflowId: string | und
 
 async function subscribe(hookline: Hookline, key: string, count: number, url: string, events: string[], label: string): Promise<string[]> {
   const ids: string[] = [];
-  await eachLimited(Array.from({ length: count }, (_, i) => i), 8, async (i) => {
-    const webhook = await hookline.call<{ id: string }>('POST', '/v1/webhooks', { url: `${url}?n=${i}`, events, description: `bench ${i}` }, key, 201);
-    ids.push(webhook.id);
-    if (ids.length % 50 === 0) progress(`${label}: ${ids.length}/${count} webhooks created`);
-  });
+  await pMap(
+    Array.from({ length: count }, (_, i) => i),
+    async (i) => {
+      const webhook = await hookline.call<{ id: string }>('POST', '/v1/webhooks', { url: `${url}?n=${i}`, events, description: `bench ${i}` }, key, 201);
+      ids.push(webhook.id);
+      if (ids.length % 50 === 0) progress(`${label}: ${ids.length}/${count} webhooks created`);
+    },
+    { concurrency: 8 },
+  );
   return ids;
 }
 

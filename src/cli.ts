@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import pg from 'pg';
-import { HOOKLINE_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+import { HOOKLINE_SEARCH_ATTRIBUTES } from './contract/search-attributes.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { MIGRATIONS_DIR } from './db/migrate.js';
 import { temporalConnectionOptions } from './temporal/client.js';

@@ -1,8 +1,6 @@
 import {
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -11,8 +9,19 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { AttemptResult, createActivities } from '../activities/index.js';
-import { DELIVERY_STATUS } from './search-attributes.js';
+import {
+  type AttemptResult,
+  cancelSignal,
+  type DeliveryActivities,
+  type DeliveryPhase,
+  type DeliveryState,
+  deliveryStateQuery,
+  type DeliveryWorkflow,
+  type DeliveryWorkflowInput,
+  replaySignal,
+  resumeSignal,
+} from '../src/contract/delivery.js';
+import { DELIVERY_STATUS } from '../src/contract/search-attributes.js';
 
 /**
  * One delivery (one event to one webhook) as one workflow, id `delivery-<dlv id>`. It carries ids
@@ -26,50 +35,12 @@ import { DELIVERY_STATUS } from './search-attributes.js';
  *
  * An attempt runs as a local activity (since LOCAL_ATTEMPT_PATCH): inside the workflow task, its
  * result kept as one marker event, with no activity task for the server to schedule, dispatch and
- * record. A successful delivery's history is 9 events instead of 12, and on the 2-core bench machine
- * the dev server's CPU per delivery, the limit of the whole pipeline, went from 23.1 to 13.7–16.8 ms
- * and deliveries/s from 39 to 50–54 (BENCHMARKS.md, "Tuning"). Safe
- * because an attempt is idempotent by (delivery, attempt number): the activity answers with the
- * recorded row when a lost workflow task runs it again, as it did for a normal activity whose
- * worker died.
+ * record; what that saves is in BENCHMARKS.md, "Tuning". Safe because an attempt is idempotent by
+ * (delivery, attempt number): the activity answers with the recorded row when a lost workflow task
+ * runs it again, as it did for a normal activity whose worker died.
+ *
+ * Inputs, results, signals and the query are in src/contract/delivery.ts.
  */
-export interface DeliveryWorkflowInput {
-  deliveryId: string;
-  /** Number of this run's first attempt: 1, or the next number when a replay starts a new run. */
-  firstAttemptNumber: number;
-  /** How long a failed delivery waits for a replay signal before its workflow closes. */
-  replayRetentionMs: number;
-  /** Upper bound of one attempt (HTTP timeout plus the database writes around it). */
-  attemptTimeoutMs: number;
-  /** Failed attempts already made in the current run of the schedule (when continued as new). */
-  failuresBefore?: number;
-}
-
-export type DeliveryPhase =
-  | 'attempting'
-  | 'waiting_retry'
-  | 'held'
-  | 'waiting_replay'
-  | 'succeeded'
-  | 'failed'
-  | 'cancelled';
-
-export interface DeliveryState {
-  deliveryId: string;
-  phase: DeliveryPhase;
-  attemptsMade: number;
-  nextAttemptNumber: number;
-  nextAttemptAt: string | null;
-  lastResponseStatus: number | null;
-}
-
-/** Replay: start the schedule afresh now (SPEC §5); same delivery id, attempt numbers continue. */
-export const replaySignal = defineSignal('replay');
-/** The webhook was enabled again: a held delivery attempts now. */
-export const resumeSignal = defineSignal('resume');
-/** The webhook was deleted: stop (the API has already marked the delivery cancelled). */
-export const cancelSignal = defineSignal('cancel');
-export const deliveryStateQuery = defineQuery<DeliveryState>('deliveryState');
 
 /** A held delivery re-checks its webhook this often, in case a resume signal never came. */
 const HELD_RECHECK_MS = 60 * 60 * 1000;
@@ -93,8 +64,8 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     startToCloseTimeout: input.attemptTimeoutMs,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
   };
-  const remote = proxyActivities<ReturnType<typeof createActivities>>(attemptOptions);
-  const local = proxyLocalActivities<ReturnType<typeof createActivities>>(attemptOptions);
+  const remote = proxyActivities<DeliveryActivities>(attemptOptions);
+  const local = proxyLocalActivities<DeliveryActivities>(attemptOptions);
 
   let replayRequested = false;
   let resumeRequested = false;
@@ -186,6 +157,8 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     failuresBefore = 0;
   }
 }
+
+deliveryWorkflow satisfies DeliveryWorkflow;
 
 function describe(responseStatus: number | null): string {
   return responseStatus === null ? 'no response' : `HTTP ${responseStatus}`;

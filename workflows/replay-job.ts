@@ -1,6 +1,11 @@
-import { continueAsNew, defineQuery, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
-import type { createActivities, ReplayBatchResult } from '../activities/index.js';
-import type { ReplayCursor } from '../src/store/replay-jobs.js';
+import { continueAsNew, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import {
+  type ReplayJobActivities,
+  type ReplayJobProgress,
+  replayJobProgressQuery,
+  type ReplayJobWorkflow,
+  type ReplayJobWorkflowInput,
+} from '../src/contract/replay-job.js';
 
 /**
  * A bulk replay (POST /v1/webhooks/:id/replay) as one workflow, id `replay-<job id>`: it walks the
@@ -10,21 +15,11 @@ import type { ReplayCursor } from '../src/store/replay-jobs.js';
  * (the `replayJobProgress` query and the workflow's current details). Every few batches it continues
  * as new, so 10,000 deliveries make twenty short histories rather than one long one.
  */
-export interface ReplayJobWorkflowInput {
-  jobId: string;
-  /** Where the previous run stopped; null at the start. */
-  cursor: ReplayCursor | null;
-}
-
-export type ReplayJobProgress = ReplayBatchResult['progress'];
-
-export const replayJobProgressQuery = defineQuery<ReplayJobProgress | null>('replayJobProgress');
-
 /** Batches per run before continuing as new: about 6 history events each. */
 const BATCHES_PER_RUN = 5;
 
 export async function replayJobWorkflow(input: ReplayJobWorkflowInput): Promise<ReplayJobProgress | null> {
-  const { replayBatch } = proxyActivities<ReturnType<typeof createActivities>>({
+  const { replayBatch } = proxyActivities<ReplayJobActivities>({
     // a batch is paced (100 replays at 1/s at worst) and heartbeats per replay
     startToCloseTimeout: '10 minutes',
     heartbeatTimeout: '1 minute',
@@ -46,3 +41,5 @@ export async function replayJobWorkflow(input: ReplayJobWorkflowInput): Promise<
   }
   return continueAsNew<typeof replayJobWorkflow>({ jobId: input.jobId, cursor });
 }
+
+replayJobWorkflow satisfies ReplayJobWorkflow;

@@ -5,7 +5,7 @@
  */
 import { proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { FloorActivities, PostInput } from './activities.js';
-import { DELIVERY_STATUS } from '../../workflows/search-attributes.js';
+import { DELIVERY_STATUS } from '../../src/contract/search-attributes.js';
 
 const { post, load } = proxyActivities<FloorActivities>({ startToCloseTimeout: '30s' });
 const local = proxyLocalActivities<FloorActivities>({ startToCloseTimeout: '30s' });

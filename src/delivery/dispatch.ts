@@ -1,11 +1,12 @@
 import type { Client } from '@temporalio/client';
+import pMap from 'p-map';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { listUndispatched, markDispatched } from '../store/deliveries.js';
 import { listStalledReplayJobs } from '../store/replay-jobs.js';
 import { startReplayJobIfNeverStarted } from '../temporal/replay-jobs.js';
-import { type DeliveryToStart, forEachLimited, startDeliveryWorkflow } from '../temporal/deliveries.js';
+import { type DeliveryToStart, startDeliveryWorkflow } from '../temporal/deliveries.js';
 
 /** A running replay job this long without progress is checked for a workflow that never started. */
 const REPLAY_JOB_IDLE_MS = 60_000;
@@ -17,7 +18,7 @@ export async function dispatchDeliveries(
   db: Db,
   deliveries: readonly DeliveryToStart[],
 ): Promise<void> {
-  await forEachLimited(deliveries, 32, (d) => startDeliveryWorkflow(client, config, d));
+  await pMap(deliveries, (d) => startDeliveryWorkflow(client, config, d), { concurrency: 32 });
   await markDispatched(
     db,
     deliveries.map((d) => d.id),

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { DeliveryStatus } from '../db/schema.js';
+import { type ReplayCursor, sameCursor } from '../contract/replay-job.js';
 import { newId } from '../ids.js';
 import { inScope, type Scope } from './scope.js';
 
@@ -26,11 +27,7 @@ export interface ReplayJob {
   completedAt: string | null;
 }
 
-/** Keyset position in a webhook's deliveries: created_at as Postgres text (microseconds kept) and id. */
-export interface ReplayCursor {
-  createdAt: string;
-  id: string;
-}
+export type { ReplayCursor } from '../contract/replay-job.js';
 
 type JobRow = {
   id: string;
@@ -68,10 +65,6 @@ function toJob(row: JobRow): ReplayJob {
 
 function cursorOf(row: Pick<JobRow, 'cursor_created_at' | 'cursor_id'>): ReplayCursor | null {
   return row.cursor_created_at !== null && row.cursor_id !== null ? { createdAt: row.cursor_created_at, id: row.cursor_id } : null;
-}
-
-function sameCursor(a: ReplayCursor | null, b: ReplayCursor | null): boolean {
-  return a === b || (a !== null && b !== null && a.createdAt === b.createdAt && a.id === b.id);
 }
 
 /** Records a job with the number of failed deliveries in its window now. */
@@ -204,15 +197,17 @@ export async function unclaimReplay(db: Db, ids: readonly string[]): Promise<voi
 /**
  * Commits a batch's progress, once: only while the job still stands at `from`, so a batch that runs
  * again after a crash (its activity retried) neither counts twice nor moves the cursor back.
- * Returns the job as it stands afterwards.
+ * Returns the job as it stands afterwards, or undefined when it no longer exists.
  */
 export async function recordReplayBatch(
   db: Db,
   id: string,
   batch: { from: ReplayCursor | null; to: ReplayCursor | null; done: number; failed: number; finished: boolean },
-): Promise<{ job: ReplayJob; cursor: ReplayCursor | null }> {
+): Promise<{ job: ReplayJob; cursor: ReplayCursor | null } | undefined> {
   return db.transaction().execute(async (trx) => {
-    const current = await trx.selectFrom('replay_jobs').selectAll().where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
+    const current = await trx.selectFrom('replay_jobs').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    // the webhook, and with it the job, was deleted while the batch ran
+    if (!current) return undefined;
     if (current.status !== 'running' || !sameCursor(cursorOf(current), batch.from)) {
       return { job: toJob(current), cursor: cursorOf(current) };
     }

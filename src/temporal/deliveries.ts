@@ -1,15 +1,17 @@
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import pMap from 'p-map';
 import type { Config } from '../config.js';
 import {
   cancelSignal,
-  deliveryWorkflow,
+  DELIVERY_WORKFLOW,
+  type DeliveryWorkflow,
   type DeliveryWorkflowInput,
   replaySignal,
   resumeSignal,
-} from '../../workflows/delivery.js';
-import { COMMUNITY_ID, DELIVERY_STATUS, EVENT_TYPE, WEBHOOK_ID } from '../../workflows/search-attributes.js';
+} from '../contract/delivery.js';
+import { COMMUNITY_ID, DELIVERY_STATUS, EVENT_TYPE, WEBHOOK_ID } from '../contract/search-attributes.js';
 
-/** The workflow id of a delivery: derived, so starting it twice is a no-op (SPEC §6). */
+/** The workflow id of a delivery: derived, so starting it twice is a no-op (docs/temporal.md). */
 export function deliveryWorkflowId(deliveryId: string): string {
   return `delivery-${deliveryId}`;
 }
@@ -56,7 +58,7 @@ export async function startDeliveryWorkflow(
   delivery: DeliveryToStart,
 ): Promise<void> {
   try {
-    await client.workflow.start(deliveryWorkflow, {
+    await client.workflow.start<DeliveryWorkflow>(DELIVERY_WORKFLOW, {
       ...startOptions(config, delivery),
       args: [workflowInput(config, delivery.id, 1)],
       workflowIdConflictPolicy: 'USE_EXISTING',
@@ -76,7 +78,7 @@ export async function replayDeliveryWorkflow(
   config: Pick<Config, 'temporal' | 'delivery'>,
   delivery: DeliveryToStart & { attemptCount: number },
 ): Promise<void> {
-  await client.workflow.signalWithStart(deliveryWorkflow, {
+  await client.workflow.signalWithStart<DeliveryWorkflow, []>(DELIVERY_WORKFLOW, {
     ...startOptions(config, delivery),
     args: [workflowInput(config, delivery.id, delivery.attemptCount + 1)],
     signal: replaySignal,
@@ -92,23 +94,15 @@ export async function signalDeliveries(
   what: 'resume' | 'cancel',
 ): Promise<void> {
   const signal = what === 'resume' ? resumeSignal : cancelSignal;
-  await forEachLimited(deliveryIds, 16, async (id) => {
-    try {
-      await client.workflow.getHandle(deliveryWorkflowId(id)).signal(signal);
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
-    }
-  });
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  });
-  await Promise.all(workers);
+  await pMap(
+    deliveryIds,
+    async (id) => {
+      try {
+        await client.workflow.getHandle(deliveryWorkflowId(id)).signal(signal);
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      }
+    },
+    { concurrency: 16 },
+  );
 }

@@ -1,7 +1,7 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Config } from '../config.js';
-import { replayJobWorkflow } from '../../workflows/replay-job.js';
-import { COMMUNITY_ID, WEBHOOK_ID } from '../../workflows/search-attributes.js';
+import { REPLAY_JOB_WORKFLOW, type ReplayJobWorkflow } from '../contract/replay-job.js';
+import { COMMUNITY_ID, WEBHOOK_ID } from '../contract/search-attributes.js';
 
 /** The workflow id of a bulk replay job: derived, so starting it twice is a no-op. */
 export function replayJobWorkflowId(jobId: string): string {
@@ -17,7 +17,7 @@ export async function startReplayJobWorkflow(
   config: Pick<Config, 'temporal'>,
   job: { id: string; communityId: string; webhookId: string },
 ): Promise<void> {
-  await client.workflow.start(replayJobWorkflow, replayJobStartOptions(config, job));
+  await client.workflow.start<ReplayJobWorkflow>(REPLAY_JOB_WORKFLOW, replayJobStartOptions(config, job));
 }
 
 /**
@@ -30,7 +30,7 @@ export async function startReplayJobIfNeverStarted(
   job: { id: string; communityId: string; webhookId: string },
 ): Promise<boolean> {
   try {
-    await client.workflow.start(replayJobWorkflow, {
+    await client.workflow.start<ReplayJobWorkflow>(REPLAY_JOB_WORKFLOW, {
       ...replayJobStartOptions(config, job),
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',

@@ -1,6 +1,6 @@
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { HOOKLINE_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { HOOKLINE_SEARCH_ATTRIBUTES } from '../contract/search-attributes.js';
 
 /**
  * Registers Hookline's typed search attributes on a Temporal server (idempotent). Works against the

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryStatus } from '../../src/db/schema.js';
 import { newId } from '../../src/ids.js';
-import { WEBHOOK_ID } from '../../workflows/search-attributes.js';
+import { WEBHOOK_ID } from '../../src/contract/search-attributes.js';
 import { eventually, type Hookline, startHookline } from '../support/harness.js';
 import { TestReceiver } from '../support/receiver.js';
 

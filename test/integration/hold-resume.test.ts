@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DELIVERY_STATUS } from '../../workflows/search-attributes.js';
+import { DELIVERY_STATUS } from '../../src/contract/search-attributes.js';
 import { eventually, type Hookline, startHookline } from '../support/harness.js';
 import { TestReceiver } from '../support/receiver.js';
 

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { temporal } from '@temporalio/proto';
-import { DELIVERY_STATUS } from '../../workflows/search-attributes.js';
+import { DELIVERY_STATUS } from '../../src/contract/search-attributes.js';
 import { eventually, type Hookline, startHookline } from '../support/harness.js';
 import { TestReceiver } from '../support/receiver.js';
 

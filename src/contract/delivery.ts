@@ -1,0 +1,73 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { NextStep } from '../delivery/decide-next.js';
+
+/**
+ * What the delivery workflow (workflows/delivery.ts) and the attempt activity (activities/) share,
+ * and what the API and the worker use to start and signal deliveries (src/temporal/deliveries.ts):
+ * inputs, results, signals and the query. Neither side imports the other; both import this file.
+ * Values here are built with @temporalio/workflow alone, so the workflow bundle may import it.
+ * How deliveries map onto Temporal: docs/temporal.md.
+ */
+
+/** The workflow type's name, as the worker registers it (the exported function's name). */
+export const DELIVERY_WORKFLOW = 'deliveryWorkflow';
+
+export interface DeliveryWorkflowInput {
+  deliveryId: string;
+  /** Number of this run's first attempt: 1, or the next number when a replay starts a new run. */
+  firstAttemptNumber: number;
+  /** How long a failed delivery waits for a replay signal before its workflow closes. */
+  replayRetentionMs: number;
+  /** Upper bound of one attempt (HTTP timeout plus the database writes around it). */
+  attemptTimeoutMs: number;
+  /** Failed attempts already made in the current run of the schedule (when continued as new). */
+  failuresBefore?: number;
+}
+
+export type DeliveryPhase =
+  | 'attempting'
+  | 'waiting_retry'
+  | 'held'
+  | 'waiting_replay'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled';
+
+/** The workflow's signature, for typed starts by name (no import of the workflow code). */
+export type DeliveryWorkflow = (input: DeliveryWorkflowInput) => Promise<DeliveryPhase>;
+
+export interface DeliveryState {
+  deliveryId: string;
+  phase: DeliveryPhase;
+  attemptsMade: number;
+  nextAttemptNumber: number;
+  nextAttemptAt: string | null;
+  lastResponseStatus: number | null;
+}
+
+/** Replay: start the schedule afresh now (docs/delivery.md#replay); same delivery id, attempt numbers continue. */
+export const replaySignal = defineSignal('replay');
+/** The webhook was enabled again: a held delivery attempts now. */
+export const resumeSignal = defineSignal('resume');
+/** The webhook was deleted: stop (the API has already marked the delivery cancelled). */
+export const cancelSignal = defineSignal('cancel');
+export const deliveryStateQuery = defineQuery<DeliveryState>('deliveryState');
+
+export interface AttemptInput {
+  deliveryId: string;
+  attemptNumber: number;
+  /** Failed attempts so far in this run of the schedule: picks the next delay. */
+  failuresBefore: number;
+}
+
+export type AttemptResult =
+  | { kind: 'attempted'; next: NextStep; responseStatus: number | null }
+  /** The webhook is disabled: nothing was sent; the workflow waits for it to be enabled. */
+  | { kind: 'held' }
+  /** The webhook or delivery is gone: nothing was sent and nothing more will be. */
+  | { kind: 'cancelled' };
+
+/** The activities a delivery workflow calls (activities/attempt-delivery.ts implements them). */
+export interface DeliveryActivities {
+  attemptDelivery(input: AttemptInput): Promise<AttemptResult>;
+}
