@@ -1,33 +1,16 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config.js';
+import type { AttemptInput, AttemptResult, DeliveryActivities } from '../src/contract/delivery.js';
 import type { Db } from '../src/db/database.js';
 import type { AttemptMetrics } from '../src/metrics/index.js';
 import { type AttemptOutcome, decideNext, type NextStep, parseRetryAfter } from '../src/delivery/decide-next.js';
-import { sendWebhook, type SendResult } from '../src/delivery/send.js';
-import { checkUrlSyntax, destinationPolicy } from '../src/destination/index.js';
+import { type AttemptRun, runAttempt } from '../src/delivery/run-attempt.js';
 import type { SecretBox } from '../src/security/secret-box.js';
-import { signatureHeader } from '../src/signing/index.js';
 import { loadAttemptContext, recordAttemptOutcome } from '../src/store/attempt-context.js';
 import { setDeliveryStatus } from '../src/store/deliveries.js';
 import { disableWebhook } from '../src/store/webhooks.js';
-import { VERSION } from '../src/version.js';
-import { encryptBody } from '../src/wire/encrypt.js';
-import { renderBody } from '../src/wire/render.js';
-
-export interface AttemptInput {
-  deliveryId: string;
-  attemptNumber: number;
-  /** Failed attempts so far in this run of the schedule: picks the next delay. */
-  failuresBefore: number;
-}
-
-export type AttemptResult =
-  | { kind: 'attempted'; next: NextStep; responseStatus: number | null }
-  /** The webhook is disabled: nothing was sent; the workflow waits for it to be enabled. */
-  | { kind: 'held' }
-  /** The webhook or delivery is gone: nothing was sent and nothing more will be. */
-  | { kind: 'cancelled' };
 
 export interface AttemptDeps {
   db: Db;
@@ -41,18 +24,33 @@ export interface AttemptDeps {
   random?: () => number;
 }
 
-export function attemptActivities(deps: AttemptDeps) {
+export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
   const now = deps.now ?? (() => new Date());
   const random = deps.random ?? Math.random;
+  const decide = (outcome: AttemptOutcome, failuresBefore: number): NextStep =>
+    decideNext({
+      outcome,
+      failuresBefore,
+      scheduleMs: deps.config.delivery.retryScheduleMs,
+      jitter: deps.config.delivery.retryJitter,
+      random,
+    });
 
   return {
     /**
-     * One attempt: load the delivery, its event and its webhook's current configuration; render,
-     * encrypt and sign the body; POST it; record the attempt, the delivery's new status and the
-     * webhook's failing streak together. Two database round trips when it is sent (one statement
-     * each, src/store/attempt-context.ts); the paths that send nothing may write once more.
+     * One attempt: load the delivery, its event and its webhook's current configuration; build the
+     * request (src/wire/request.ts) and POST it (src/delivery/run-attempt.ts); record the attempt,
+     * the delivery's new status and the webhook's failing streak together. Two database round
+     * trips when it is sent (one statement each, src/store/attempt-context.ts); the paths that send
+     * nothing may write once more. What cannot succeed however often it is tried (a body that
+     * cannot be rendered, no live signing secret, a secret SECRETS_KEY cannot open) is a recorded
+     * attempt with its error code, so the delivery follows its schedule and ends `failed`.
      */
     async attemptDelivery(input: AttemptInput): Promise<AttemptResult> {
+      // the one way this activity can fail for good: an input no retry can make valid
+      if (typeof input?.deliveryId !== 'string' || !Number.isInteger(input.attemptNumber) || input.attemptNumber < 1) {
+        throw ApplicationFailure.nonRetryable(`attemptDelivery needs a delivery id and an attempt number ≥ 1, got ${JSON.stringify(input)}`, 'InvalidInput');
+      }
       const { db, box, config } = deps;
       const log = deps.logger.child({ deliveryId: input.deliveryId, attempt: input.attemptNumber });
       const context = await loadAttemptContext(db, box, input.deliveryId, input.attemptNumber);
@@ -61,13 +59,7 @@ export function attemptActivities(deps: AttemptDeps) {
       // Temporal runs an attempt again when its worker died after writing the row but before
       // Temporal heard the result: answer with what was recorded; never send it a second time.
       if (recorded) {
-        const next = decideNext({
-          outcome: recordedOutcome(recorded),
-          failuresBefore: input.failuresBefore,
-          scheduleMs: config.delivery.retryScheduleMs,
-          jitter: config.delivery.retryJitter,
-          random,
-        });
+        const next = decide(recordedOutcome(recorded), input.failuresBefore);
         if (next.kind === 'failed' && next.reason === 'gone') await disableWebhook(db, delivery.webhook_id, 'gone');
         log.info({ next: next.kind }, 'attempt already recorded: not sent again');
         return { kind: 'attempted', next, responseStatus: recorded.response_status };
@@ -83,77 +75,24 @@ export function attemptActivities(deps: AttemptDeps) {
       }
       if (!event) return { kind: 'cancelled' };
 
-      const rendered = renderBody(
-        { id: event.id, type: event.type, timestamp: event.occurredAt, communityId: event.communityId, data: event.data },
-        webhook.format,
-      );
-      const body = webhook.encryption
-        ? encryptBody(rendered.body, webhook.encryption.algorithm, webhook.encryption.key)
-        : rendered.body;
       const startedAt = now();
-      const headers: Record<string, string> = {
-        'content-type': webhook.encryption ? 'text/plain' : rendered.contentType,
-        'user-agent': `Hookline/${VERSION}`,
-        'webhook-id': delivery.id,
-        'webhook-timestamp': String(Math.floor(startedAt.getTime() / 1000)),
-        'webhook-signature': signatureHeader(webhook.secrets, delivery.id, startedAt, body),
-        'x-hookline-event-type': event.type,
-        'x-hookline-attempt': String(input.attemptNumber),
-        ...(webhook.encryption
-          ? {
-              'x-encrypted': 'true',
-              'x-encryption-algorithm': webhook.encryption.algorithm,
-              'x-content-type': rendered.contentType,
-            }
-          : {}),
-      };
-
-      // the same policy as at create time (scheme, credentials, ports, literal addresses); names are
-      // judged again at connect time by the agent's guarded DNS lookup
-      const urlCheck = checkUrlSyntax(webhook.url, destinationPolicy(config.delivery));
-      const sent: SendResult = urlCheck.ok
-        ? await sendWebhook(deps.http, webhook.url, headers, body, config.delivery.timeoutMs)
-        : { kind: 'error', code: 'blocked_destination', message: urlCheck.message, durationMs: 0 };
-
-      const outcome: AttemptOutcome =
-        sent.kind === 'error'
-          ? { kind: 'network_error', code: sent.code }
-          : sent.status >= 200 && sent.status < 300
-            ? { kind: 'success', status: sent.status }
-            : {
-                kind: 'http_error',
-                status: sent.status,
-                retryAfterMs: parseRetryAfter(sent.headers['retry-after'], startedAt.getTime()),
-              };
-      const next = decideNext({
-        outcome,
-        failuresBefore: input.failuresBefore,
-        scheduleMs: config.delivery.retryScheduleMs,
-        jitter: config.delivery.retryJitter,
-        random,
+      const run: AttemptRun = await runAttempt({
+        http: deps.http,
+        delivery: config.delivery,
+        deliveryId: delivery.id,
+        attemptNumber: input.attemptNumber,
+        webhook,
+        event,
+        startedAt,
       });
-
+      const next = decide(run.outcome, input.failuresBefore);
       const { disabledForFailing } = await recordAttemptOutcome(
         db,
-        {
-          deliveryId: delivery.id,
-          attemptNumber: input.attemptNumber,
-          startedAt,
-          durationMs: sent.durationMs,
-          requestUrl: webhook.url,
-          requestHeaders: headers,
-          responseStatus: sent.kind === 'response' ? sent.status : null,
-          responseHeaders: sent.kind === 'response' ? sent.headers : null,
-          responseBody: sent.kind === 'response' ? sent.body : null,
-          responseBodyTruncated: sent.kind === 'response' && sent.bodyTruncated,
-          errorCode: sent.kind === 'error' ? sent.code : sent.status >= 300 ? `http_${sent.status}` : null,
-          errorMessage:
-            sent.kind === 'error' ? sent.message : sent.status >= 300 ? `receiver answered HTTP ${sent.status}` : null,
-        },
+        { deliveryId: delivery.id, attemptNumber: input.attemptNumber, startedAt, ...run.record },
         next.kind === 'succeeded'
           ? { status: 'succeeded', nextAttemptAt: null }
           : next.kind === 'retry'
-            ? { status: 'pending', nextAttemptAt: new Date(startedAt.getTime() + sent.durationMs + next.delayMs) }
+            ? { status: 'pending', nextAttemptAt: new Date(startedAt.getTime() + run.record.durationMs + next.delayMs) }
             : { status: 'failed', nextAttemptAt: null },
         {
           id: webhook.id,
@@ -162,12 +101,18 @@ export function attemptActivities(deps: AttemptDeps) {
         },
       );
       if (disabledForFailing) log.warn({ webhookId: webhook.id }, 'webhook disabled: every attempt has failed for WEBHOOK_DISABLE_AFTER');
-      deps.metrics?.attemptRecorded({ event, attemptNumber: input.attemptNumber, startedAt, sent, next });
+      deps.metrics?.attemptRecorded({ event, attemptNumber: input.attemptNumber, startedAt, run, next });
       log.info(
-        { webhookId: webhook.id, status: sent.kind === 'response' ? sent.status : undefined, error: sent.kind === 'error' ? sent.code : undefined, next: next.kind, durationMs: sent.durationMs },
+        {
+          webhookId: webhook.id,
+          status: run.record.responseStatus ?? undefined,
+          error: run.record.errorCode ?? undefined,
+          next: next.kind,
+          durationMs: run.record.durationMs,
+        },
         'attempt recorded',
       );
-      return { kind: 'attempted', next, responseStatus: sent.kind === 'response' ? sent.status : null };
+      return { kind: 'attempted', next, responseStatus: run.record.responseStatus };
     },
   };
 }
@@ -179,7 +124,7 @@ function recordedOutcome(row: {
   response_headers: Record<string, string> | null;
   error_code: string | null;
 }): AttemptOutcome {
-  if (row.response_status === null) return { kind: 'network_error', code: row.error_code ?? 'network' };
+  if (row.response_status === null) return { kind: 'no_response', code: row.error_code ?? 'network' };
   if (row.response_status >= 200 && row.response_status < 300) return { kind: 'success', status: row.response_status };
   return {
     kind: 'http_error',

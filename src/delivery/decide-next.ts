@@ -6,7 +6,9 @@
 export type AttemptOutcome =
   | { kind: 'success'; status: number }
   | { kind: 'http_error'; status: number; retryAfterMs?: number | undefined }
-  | { kind: 'network_error'; code: string };
+  /** No HTTP answer: a network error (timeout, refused, DNS…), or a request that could not be made
+   *  (render_error, no_signing_secret…). Either way the schedule goes on. */
+  | { kind: 'no_response'; code: string };
 
 export type NextStep =
   | { kind: 'succeeded' }

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { NextStep } from '../delivery/decide-next.js';
-import type { SendResult } from '../delivery/send.js';
+import type { AttemptRun } from '../delivery/run-attempt.js';
 import type { StoredEvent } from '../store/events.js';
 
 /**
@@ -21,7 +21,7 @@ export const deliveriesTotal = new Counter({
 
 export const attemptsTotal = new Counter({
   name: 'hookline_attempts_total',
-  help: 'HTTP attempts, by outcome (success, http_error or the network error code) and response status class',
+  help: 'Attempts, by outcome (success, http_error, or the error code when there was no answer) and response status class',
   labelNames: ['outcome', 'status_class'] as const,
   registers: [registry],
 });
@@ -83,7 +83,7 @@ export interface RecordedAttempt {
   event: Pick<StoredEvent, 'type' | 'createdAt'>;
   attemptNumber: number;
   startedAt: Date;
-  sent: SendResult;
+  run: AttemptRun;
   next: NextStep;
 }
 
@@ -93,11 +93,13 @@ export interface AttemptMetrics {
 }
 
 export const deliveryMetrics: AttemptMetrics = {
-  attemptRecorded({ event, attemptNumber, startedAt, sent, next }) {
-    const outcome = sent.kind === 'error' ? sent.code : sent.status >= 200 && sent.status < 300 ? 'success' : 'http_error';
-    const statusClass = sent.kind === 'response' ? `${Math.floor(sent.status / 100)}xx` : 'none';
+  attemptRecorded({ event, attemptNumber, startedAt, run, next }) {
+    const status = run.record.responseStatus;
+    // the error code when there was no answer: a bounded set (src/delivery/run-attempt.ts)
+    const outcome = status === null ? (run.record.errorCode ?? 'network') : status >= 200 && status < 300 ? 'success' : 'http_error';
+    const statusClass = status === null ? 'none' : `${Math.floor(status / 100)}xx`;
     attemptsTotal.inc({ outcome, status_class: statusClass });
-    attemptDuration.observe({ outcome }, sent.durationMs / 1000);
+    attemptDuration.observe({ outcome }, run.record.durationMs / 1000);
     if (attemptNumber === 1) {
       eventToFirstAttempt.observe(Math.max(0, startedAt.getTime() - Date.parse(event.createdAt)) / 1000);
     }

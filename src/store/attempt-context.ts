@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { DeliveryStatus } from '../db/schema.js';
 import type { SecretBox } from '../security/secret-box.js';
+import type { EncryptionAlgorithm } from '../wire/encrypt.js';
 import { type StoredEvent, toEvent } from './events.js';
 import type { WebhookForDelivery } from './webhooks.js';
 
@@ -97,11 +98,7 @@ export async function loadAttemptContext(
             format: row.w_format,
             active: row.w_active,
             deleted: row.w_deleted_at !== null,
-            encryption:
-              row.w_encryption_algorithm && row.w_encryption_key_sealed
-                ? { algorithm: row.w_encryption_algorithm, key: box.open(row.w_encryption_key_sealed) }
-                : null,
-            secrets: row.w_secrets_sealed.map((s) => box.open(s)),
+            ...openSealed(box, row.w_encryption_algorithm, row.w_encryption_key_sealed, row.w_secrets_sealed),
           },
     event:
       row.e_id === null || row.e_community_id === null || row.e_type === null || row.e_occurred_at === null || row.e_created_at === null
@@ -116,6 +113,36 @@ export async function loadAttemptContext(
             created_at: row.e_created_at,
           }),
   };
+}
+
+/**
+ * The webhook's secrets and encryption key, opened. A value that does not open (SECRETS_KEY changed
+ * without re-sealing, a row edited by hand) is reported, not thrown: retrying cannot open it, so the
+ * attempt records `secret_unreadable` and the delivery goes on by its schedule.
+ */
+function openSealed(
+  box: SecretBox,
+  algorithm: EncryptionAlgorithm | null,
+  keySealed: string | null,
+  secretsSealed: string[],
+): Pick<WebhookForDelivery, 'encryption' | 'secrets' | 'unreadable'> {
+  try {
+    return {
+      encryption: algorithm && keySealed ? { algorithm, key: box.open(keySealed) } : null,
+      secrets: secretsSealed.map((s) => box.open(s)),
+      unreadable: null,
+    };
+  } catch {
+    const what = (() => {
+      try {
+        if (algorithm && keySealed) box.open(keySealed);
+        return 'a signing secret';
+      } catch {
+        return 'the encryption key';
+      }
+    })();
+    return { encryption: null, secrets: [], unreadable: what };
+  }
 }
 
 export interface AttemptRecord {

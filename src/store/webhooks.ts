@@ -249,6 +249,8 @@ export interface WebhookForDelivery {
   encryption: { algorithm: EncryptionAlgorithm; key: string } | null;
   /** Live signing secrets, newest first. */
   secrets: string[];
+  /** What could not be opened with SECRETS_KEY (then `secrets` and `encryption` are empty), or null. */
+  unreadable: 'a signing secret' | 'the encryption key' | null;
 }
 
 /** Active webhooks of a community that subscribe to a type (the channel filter is applied by the caller). */

@@ -124,9 +124,24 @@ describe('loadAttemptContext', () => {
         deleted: false,
         encryption: { algorithm: 'aes-256-gcm', key },
         secrets: [f.secret],
+        unreadable: null,
       },
       event: f.event,
     });
+  });
+
+  it('reports a secret or key that SECRETS_KEY does not open instead of throwing', async () => {
+    const other = new SecretBox(randomBytes(32).toString('base64'));
+    const f = await fixture({ encryptionKey: 'k'.repeat(32) });
+    // a signing secret sealed under another key (SECRETS_KEY changed without re-sealing)
+    await db.updateTable('webhook_secrets').set({ secret_sealed: other.seal('whsec_AAAA') }).where('webhook_id', '=', f.webhook.id).execute();
+    const secretContext = await loadAttemptContext(db, box, f.deliveryId, 1);
+    expect(secretContext?.webhook).toMatchObject({ unreadable: 'a signing secret', secrets: [], encryption: null });
+
+    const g = await fixture({ encryptionKey: 'k'.repeat(32) });
+    await db.updateTable('webhooks').set({ encryption_key_sealed: other.seal('k'.repeat(32)) }).where('id', '=', g.webhook.id).execute();
+    const keyContext = await loadAttemptContext(db, box, g.deliveryId, 1);
+    expect(keyContext?.webhook).toMatchObject({ unreadable: 'the encryption key', secrets: [], encryption: null });
   });
 
   it('returns the recorded row of this attempt number only', async () => {
