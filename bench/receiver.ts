@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { HEADER } from '../src/wire/headers.js';
 
 type ToParent =
   | { type: 'ready'; port: number }
@@ -21,7 +22,7 @@ const server = http.createServer((req, res) => {
   req.on('data', () => {});
   req.on('end', () => {
     count += 1;
-    const id = req.headers['webhook-id'];
+    const id = req.headers[HEADER.webhookId];
     if (typeof id === 'string') {
       ids.push(id);
       at.push(Date.now());

@@ -10,6 +10,7 @@ import { DELIVERY_STATUS, COMMUNITY_ID, EVENT_TYPE, WEBHOOK_ID } from '../src/co
 import { closedLoop, type Issue, type LoopResult, openLoop } from './loops.js';
 import { cpuSeconds, descendants, progress, rssMb, sleep, spread, type Spread, waitFor } from './lib.js';
 import { type BenchDatabase, type Floor, type Hookline, type Receiver, type TemporalServer, temporalStorageBytes } from './stack.js';
+import { HEADER } from '../src/wire/headers.js';
 
 export interface Profile {
   runs: number;
@@ -39,12 +40,12 @@ export async function rawScenario(rx: Receiver, p: Profile) {
   const pool = new Pool(rx.origin, { connections: concurrency, keepAliveTimeout: 60_000 });
   const body = JSON.stringify(WEBHOOK_BODY);
   const headers = {
-    'content-type': 'application/json',
-    'user-agent': 'Hookline-bench/1',
-    'webhook-timestamp': '1796040000',
-    'webhook-signature': 'v1,0000000000000000000000000000000000000000000=',
-    'x-hookline-event-type': 'user.joined',
-    'x-hookline-attempt': '1',
+    [HEADER.contentType]: 'application/json',
+    [HEADER.userAgent]: 'Hookline-bench/1',
+    [HEADER.webhookTimestamp]: '1796040000',
+    [HEADER.webhookSignature]: 'v1,0000000000000000000000000000000000000000000=',
+    [HEADER.eventType]: 'user.joined',
+    [HEADER.attempt]: '1',
   };
   const rates: number[] = [];
   const windowMs = Math.min(p.windowMs, 3000);

@@ -21,6 +21,7 @@ import { devServerSearchAttributeFlags } from '../src/temporal/search-attributes
 import { freePort } from '../test/support/free-port.js';
 import { eventually, type Hookline, startHookline } from '../test/support/harness.js';
 import { TestReceiver } from '../test/support/receiver.js';
+import { HEADER } from '../src/wire/headers.js';
 
 const OUT_DIR = fileURLToPath(new URL('../test/histories/', import.meta.url));
 
@@ -60,7 +61,7 @@ async function phaseOf(ctx: Context, deliveryId: string): Promise<string> {
 function respond(ctx: Context, path: string, answer: (attempt: number) => { status: number; headers?: Record<string, string> }) {
   const previous = ctx.receiver.responder;
   ctx.receiver.responder = (arrival, index) =>
-    arrival.path === path ? answer(Number(arrival.headers['x-hookline-attempt'])) : previous(arrival, index);
+    arrival.path === path ? answer(Number(arrival.headers[HEADER.attempt])) : previous(arrival, index);
 }
 
 const scenarios: Record<string, Scenario> = {

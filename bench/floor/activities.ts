@@ -5,6 +5,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { Agent, request } from 'undici';
+import { HEADER } from '../../src/wire/headers.js';
 
 export interface PostInput {
   id: string;
@@ -32,13 +33,13 @@ export function createFloorActivities(options: { keepAlive: boolean }) {
         dispatcher: agent,
         reset: !options.keepAlive,
         headers: {
-          'content-type': 'application/json',
-          'user-agent': 'Hookline-floor/1',
-          'webhook-id': input.id,
-          'webhook-timestamp': timestamp,
-          'webhook-signature': `v1,${signature}`,
-          'x-hookline-event-type': 'user.joined',
-          'x-hookline-attempt': '1',
+          [HEADER.contentType]: 'application/json',
+          [HEADER.userAgent]: 'Hookline-floor/1',
+          [HEADER.webhookId]: input.id,
+          [HEADER.webhookTimestamp]: timestamp,
+          [HEADER.webhookSignature]: `v1,${signature}`,
+          [HEADER.eventType]: 'user.joined',
+          [HEADER.attempt]: '1',
         },
         body,
       });

@@ -12,6 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { XMLParser } from 'fast-xml-parser';
 import { decryptWebhook, verifyWebhook } from './index.js';
+import { HEADER } from '../wire/headers.js';
 
 const secret = process.env.HOOKLINE_WEBHOOK_SECRET;
 if (!secret?.startsWith('whsec_')) {
@@ -48,10 +49,10 @@ const server = http.createServer((req, res) => {
       res.writeHead(400).end(`cannot read the body: ${(error as Error).message}`);
       return;
     }
-    const deliveryId = String(req.headers['webhook-id']);
+    const deliveryId = String(req.headers[HEADER.webhookId]);
     if (!seen.has(deliveryId)) {
       seen.add(deliveryId);
-      console.log(JSON.stringify({ deliveryId, attempt: req.headers['x-hookline-attempt'], event }));
+      console.log(JSON.stringify({ deliveryId, attempt: req.headers[HEADER.attempt], event }));
     }
     res.writeHead(204).end();
   });

@@ -4,6 +4,7 @@
  */
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { decryptBody, ENCRYPTION_ALGORITHMS, type EncryptionAlgorithm } from '../wire/encrypt.js';
+import { HEADER } from '../wire/headers.js';
 
 export { decryptBody, WebhookVerificationError };
 export type { EncryptionAlgorithm };
@@ -20,7 +21,7 @@ export type WebhookHeaders = Record<string, string | string[] | undefined>;
  */
 export function verifyWebhook(body: string, headers: WebhookHeaders, secret: string): void {
   const signed: Record<string, string> = {};
-  for (const name of ['webhook-id', 'webhook-timestamp', 'webhook-signature']) {
+  for (const name of [HEADER.webhookId, HEADER.webhookTimestamp, HEADER.webhookSignature]) {
     const value = header(headers, name);
     if (value !== undefined) signed[name] = value;
   }
@@ -34,14 +35,14 @@ export function verifyWebhook(body: string, headers: WebhookHeaders, secret: str
  * deliveries are returned unchanged with their `content-type`.
  */
 export function decryptWebhook(body: string, headers: WebhookHeaders, key: string): { body: string; contentType: string } {
-  if (header(headers, 'x-encrypted')?.trim().toLowerCase() !== 'true') {
-    return { body, contentType: header(headers, 'content-type') ?? '' };
+  if (header(headers, HEADER.encrypted)?.trim().toLowerCase() !== 'true') {
+    return { body, contentType: header(headers, HEADER.contentType) ?? '' };
   }
-  const algorithm = header(headers, 'x-encryption-algorithm')?.trim();
+  const algorithm = header(headers, HEADER.encryptionAlgorithm)?.trim();
   if (!isAlgorithm(algorithm)) {
     throw new Error(`unsupported x-encryption-algorithm: ${String(algorithm)}`);
   }
-  const contentType = header(headers, 'x-content-type');
+  const contentType = header(headers, HEADER.plaintextContentType);
   if (contentType === undefined) throw new Error('encrypted delivery is missing x-content-type');
   return { body: decryptBody(body, algorithm, key), contentType };
 }

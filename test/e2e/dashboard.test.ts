@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_DIST } from '../../src/api/dashboard.js';
 import { type Hookline, startHookline } from '../support/harness.js';
 import { TestReceiver } from '../support/receiver.js';
+import { HEADER } from '../../src/wire/headers.js';
 
 /**
  * The dashboard in headless Chromium (Debian's package) against a real Hookline: sign in with a
@@ -92,7 +93,7 @@ describe('dashboard', () => {
     expect(await row.getByTestId('temporal-link').getAttribute('href')).toContain(`/workflows/delivery-${deliveryId}`);
     await row.getByTestId('toggle-attempts').click();
     await expect.poll(() => page.getByTestId('response-body').first().textContent()).toContain('thanks from the CRM');
-    expect(receiver.arrivals.filter((a) => a.headers['webhook-id'] === deliveryId)).toHaveLength(1);
+    expect(receiver.arrivals.filter((a) => a.headers[HEADER.webhookId] === deliveryId)).toHaveLength(1);
     await shot('03-test-delivered');
   });
 
@@ -103,15 +104,15 @@ describe('dashboard', () => {
     await expect.poll(() => row.getByTestId('attempt-count').textContent(), { timeout: 20_000 }).toBe('2');
     await expect.poll(() => row.getAttribute('data-status'), { timeout: 20_000 }).toBe('succeeded');
     await expect.poll(() => page.getByTestId('attempt').count()).toBe(2);
-    const arrivals = receiver.arrivals.filter((a) => a.headers['webhook-id'] === deliveryId);
-    expect(arrivals.map((a) => a.headers['x-hookline-attempt'])).toEqual(['1', '2']);
+    const arrivals = receiver.arrivals.filter((a) => a.headers[HEADER.webhookId] === deliveryId);
+    expect(arrivals.map((a) => a.headers[HEADER.attempt])).toEqual(['1', '2']);
     await shot('04-replayed');
   });
 
   it('charts successes and failures, and disables and re-enables the webhook', async () => {
     // a few real events, one of which the receiver refuses until the schedule is spent
     let calls = 0;
-    receiver.responder = (a) => (a.headers['x-hookline-event-type'] === 'store.item.purchased' ? { status: 503, body: 'maintenance' } : { status: 200, body: `ok ${++calls}` });
+    receiver.responder = (a) => (a.headers[HEADER.eventType] === 'store.item.purchased' ? { status: 503, body: 'maintenance' } : { status: 200, body: `ok ${++calls}` });
     for (const user of ['ada', 'grace', 'linus']) {
       const sent = await hookline.call(
         'POST',

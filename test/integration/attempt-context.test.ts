@@ -15,6 +15,7 @@ import { recordEvent } from '../../src/store/events.js';
 import { communityScope } from '../../src/store/scope.js';
 import { createWebhook, deleteWebhook } from '../../src/store/webhooks.js';
 import { TestReceiver } from '../support/receiver.js';
+import { HEADER } from '../../src/wire/headers.js';
 
 /**
  * The two statements of an attempt (src/store/attempt-context.ts) against a real Postgres: what the
@@ -70,7 +71,7 @@ function attemptRow(deliveryId: string, attemptNumber: number, startedAt: Date, 
     startedAt,
     durationMs: 12,
     requestUrl: 'https://example.com/hook',
-    requestHeaders: { 'webhook-id': deliveryId },
+    requestHeaders: { [HEADER.webhookId]: deliveryId },
     responseStatus: status,
     responseHeaders: status === null ? null : { 'retry-after': '7' },
     responseBody: status === null ? null : `answer ${status}`,

@@ -5,6 +5,7 @@ import { newId } from '../../src/ids.js';
 import { WEBHOOK_ID } from '../../src/contract/search-attributes.js';
 import { eventually, type Hookline, startHookline } from '../support/harness.js';
 import { TestReceiver } from '../support/receiver.js';
+import { HEADER } from '../../src/wire/headers.js';
 
 /**
  * Bulk replay (POST /v1/webhooks/:id/replay) of 1,000 failed deliveries: a durable job, at a bounded
@@ -158,8 +159,8 @@ describe('bulk replay', () => {
     console.info(`bulk replay: all 1000 delivered ${((Date.now() - drainStarted) / 1000).toFixed(1)} s after the job finished`);
 
     // each replay is a new attempt of the same delivery, under the same webhook-id
-    const replayArrivals = receiver.arrivals.filter((a) => a.path === '/bulk' && a.headers['x-hookline-attempt'] !== '1');
-    const byId = new Map(replayArrivals.map((a) => [a.headers['webhook-id'], a.headers['x-hookline-attempt']]));
+    const replayArrivals = receiver.arrivals.filter((a) => a.path === '/bulk' && a.headers[HEADER.attempt] !== '1');
+    const byId = new Map(replayArrivals.map((a) => [a.headers[HEADER.webhookId], a.headers[HEADER.attempt]]));
     expect(new Set(byId.keys())).toEqual(new Set(replayable));
     expect(inserted.every((id) => byId.get(id) === '2')).toBe(true);
     // the real ones had attempts 1 and 2 (schedule 50ms) before failing

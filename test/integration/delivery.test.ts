@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type Hookline, startHookline } from '../support/harness.js';
 import { TestReceiver } from '../support/receiver.js';
+import { HEADER } from '../../src/wire/headers.js';
 
 /** The foundation path, for real: API → Postgres → Temporal workflow → signed POST → attempt rows. */
 let hookline: Hookline;
@@ -61,11 +62,11 @@ describe('one delivery end to end', () => {
       communityId: community.communityId,
       data: joined('u1').data,
     });
-    expect(arrival.headers['webhook-id']).toBe(delivery.id);
+    expect(arrival.headers[HEADER.webhookId]).toBe(delivery.id);
     expect(arrival.headers['content-type']).toBe('application/json');
-    expect(arrival.headers['user-agent']).toMatch(/^Hookline\/\d+\.\d+\.\d+$/);
-    expect(arrival.headers['x-hookline-event-type']).toBe('user.joined');
-    expect(arrival.headers['x-hookline-attempt']).toBe('1');
+    expect(arrival.headers[HEADER.userAgent]).toMatch(/^Hookline\/\d+\.\d+\.\d+$/);
+    expect(arrival.headers[HEADER.eventType]).toBe('user.joined');
+    expect(arrival.headers[HEADER.attempt]).toBe('1');
 
     expect(delivered.attemptCount).toBe(1);
     expect(delivered.attempts).toHaveLength(1);
@@ -74,7 +75,7 @@ describe('one delivery end to end', () => {
     expect(attempt.response).toMatchObject({ status: 200, body: 'thanks', bodyTruncated: false });
     expect(attempt.error).toBeNull();
     expect(attempt.request.url).toBe(receiver.url.replace('/hook', '/ok'));
-    expect(attempt.request.headers['webhook-id']).toBe(delivery.id);
+    expect(attempt.request.headers[HEADER.webhookId]).toBe(delivery.id);
     expect(JSON.stringify(attempt.request.headers)).not.toContain(webhook.secret);
     expect(delivered.temporal.workflowId).toBe(`delivery-${delivery.id}`);
     expect(delivered.temporal.uiUrl).toBe(`http://localhost:8233/namespaces/default/workflows/delivery-${delivery.id}`);
@@ -100,8 +101,8 @@ describe('one delivery end to end', () => {
     expect(delivered.attempts.map((a: { response: { status: number } }) => a.response.status)).toEqual([500, 500, 204]);
     expect(delivered.attempts[0].error).toEqual({ code: 'http_500', message: 'receiver answered HTTP 500' });
     const flaky = receiver.arrivals.filter((a) => a.path === '/flaky');
-    expect(new Set(flaky.map((a) => a.headers['webhook-id']))).toEqual(new Set([delivery.id]));
-    expect(flaky.map((a) => a.headers['x-hookline-attempt'])).toEqual(['1', '2', '3']);
+    expect(new Set(flaky.map((a) => a.headers[HEADER.webhookId]))).toEqual(new Set([delivery.id]));
+    expect(flaky.map((a) => a.headers[HEADER.attempt])).toEqual(['1', '2', '3']);
   });
 
   it('marks a delivery failed once the schedule is spent', async () => {

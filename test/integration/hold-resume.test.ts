@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DELIVERY_STATUS } from '../../src/contract/search-attributes.js';
 import { eventually, type Hookline, startHookline } from '../support/harness.js';
 import { TestReceiver } from '../support/receiver.js';
+import { HEADER } from '../../src/wire/headers.js';
 
 /**
  * Hold and resume (SPEC §5): a disabled webhook (by its owner, by 410 Gone, or by failing every
@@ -65,7 +66,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('hold and resume', () => {
   it('holds a disabled webhook\'s pending delivery without attempting, and delivers it once enabled', async () => {
     const hook = await webhookAt('/hold');
-    receiver.responder = (a) => (a.path === '/hold' && a.headers['x-hookline-attempt'] === '1' ? { status: 500 } : { status: 200 });
+    receiver.responder = (a) => (a.path === '/hold' && a.headers[HEADER.attempt] === '1' ? { status: 500 } : { status: 200 });
     const [deliveryId] = await hook.emit();
     await eventually(async () => (hook.arrivals().length === 1 ? true : undefined));
     const disabled = await hook.call('PATCH', `/v1/webhooks/${hook.id}`, { active: false });
@@ -89,7 +90,7 @@ describe('hold and resume', () => {
       [1, 500],
       [2, 200],
     ]);
-    expect(hook.arrivals().map((a) => a.headers['webhook-id'])).toEqual([deliveryId, deliveryId]);
+    expect(hook.arrivals().map((a) => a.headers[HEADER.webhookId])).toEqual([deliveryId, deliveryId]);
   });
 
   it('ends a delivery answered 410 Gone, disables the webhook ("gone") and holds its other pending delivery', async () => {
@@ -129,7 +130,7 @@ describe('hold and resume', () => {
 
   it('ends the failing streak on a success, so a later failure starts a new one', async () => {
     const hook = await webhookAt('/recovering');
-    receiver.responder = (a) => (a.headers['x-hookline-attempt'] === '1' ? { status: 500 } : { status: 200 });
+    receiver.responder = (a) => (a.headers[HEADER.attempt] === '1' ? { status: 500 } : { status: 200 });
     const failingSince = async () =>
       (await hookline.db.selectFrom('webhooks').select('failing_since').where('id', '=', hook.id).executeTakeFirstOrThrow()).failing_since;
     const [first] = await hook.emit();

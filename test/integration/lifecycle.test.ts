@@ -6,6 +6,7 @@ import { temporal } from '@temporalio/proto';
 import { DELIVERY_STATUS } from '../../src/contract/search-attributes.js';
 import { eventually, type Hookline, startHookline } from '../support/harness.js';
 import { TestReceiver } from '../support/receiver.js';
+import { HEADER } from '../../src/wire/headers.js';
 
 /**
  * Delivery lifecycle on the real dev server: redirects, replay of a failed delivery whose workflow
@@ -86,8 +87,8 @@ describe('delivery lifecycle', () => {
     expect(delivered.attempts.map((a: { attemptNumber: number }) => a.attemptNumber)).toEqual([1, 2, 3, 4]);
     expect(delivered.attempts[3].response.status).toBe(200);
     const arrivals = receiver.arrivals.filter((a) => a.path === '/waiting');
-    expect(arrivals.map((a) => a.headers['x-hookline-attempt'])).toEqual(['1', '2', '3', '4']);
-    expect(new Set(arrivals.map((a) => a.headers['webhook-id']))).toEqual(new Set([deliveryId]));
+    expect(arrivals.map((a) => a.headers[HEADER.attempt])).toEqual(['1', '2', '3', '4']);
+    expect(new Set(arrivals.map((a) => a.headers[HEADER.webhookId]))).toEqual(new Set([deliveryId]));
     const after = await handleOf(deliveryId).describe();
     expect(after.runId).toBe(before.runId);
     await handleOf(deliveryId).result();
@@ -111,8 +112,8 @@ describe('delivery lifecycle', () => {
     const delivered = await deliveryWhen(deliveryId, 'succeeded');
     expect(delivered.attempts.map((a: { attemptNumber: number }) => a.attemptNumber)).toEqual([1, 2, 3, 4]);
     const arrivals = receiver.arrivals.filter((a) => a.path === '/closed');
-    expect(arrivals.map((a) => a.headers['x-hookline-attempt'])).toEqual(['1', '2', '3', '4']);
-    expect(new Set(arrivals.map((a) => a.headers['webhook-id']))).toEqual(new Set([deliveryId]));
+    expect(arrivals.map((a) => a.headers[HEADER.attempt])).toEqual(['1', '2', '3', '4']);
+    expect(new Set(arrivals.map((a) => a.headers[HEADER.webhookId]))).toEqual(new Set([deliveryId]));
 
     const rerun = handleOf(deliveryId);
     expect(await rerun.result()).toBe('succeeded');

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.js';
 import { eventually, type Hookline, startHookline } from '../support/harness.js';
+import { HEADER } from '../../src/wire/headers.js';
 
 /**
  * SIGTERM to the worker, the API and `npm start`: the attempt in flight finishes and is recorded,
@@ -27,7 +28,7 @@ beforeAll(async () => {
   const state = { delayMs: 3000 };
   const server = createServer((req, res) => {
     req.resume();
-    arrivals.push(String(req.headers['webhook-id']));
+    arrivals.push(String(req.headers[HEADER.webhookId]));
     setTimeout(() => res.end('finally'), state.delayMs);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type Hookline, startHookline } from '../support/harness.js';
 import { type Responder, TestReceiver } from '../support/receiver.js';
+import { HEADER } from '../../src/wire/headers.js';
 
 /** "Recent deliveries": GET /v1/webhooks/:id/deliveries and GET /v1/deliveries, with their attempts. */
 let hookline: Hookline;
@@ -76,7 +77,7 @@ describe('each listed delivery carries its attempts', () => {
       expect(items[0]!.attempts).toHaveLength(2);
       expect(first).toMatchObject({
         attemptNumber: 1,
-        request: { url: urlFor('/attempts'), headers: { 'webhook-id': delivery!.id, 'x-hookline-attempt': '1', 'content-type': 'application/json' } },
+        request: { url: urlFor('/attempts'), headers: { [HEADER.webhookId]: delivery!.id, [HEADER.attempt]: '1', [HEADER.contentType]: 'application/json' } },
         response: { status: 500, body: 'boom', bodyTruncated: false, headers: { 'x-receiver': 'first' } },
         error: { code: 'http_500', message: expect.any(String) },
       });
@@ -88,7 +89,7 @@ describe('each listed delivery carries its attempts', () => {
       for (const attempt of [first, second]) {
         expect(Number.isInteger(attempt.durationMs) && attempt.durationMs >= 0).toBe(true);
         expect(Date.parse(attempt.startedAt)).not.toBeNaN();
-        expect(attempt.request.headers['webhook-signature']).toMatch(/^v1,/);
+        expect(attempt.request.headers[HEADER.webhookSignature]).toMatch(/^v1,/);
         expect(JSON.stringify(attempt)).not.toContain(webhook.secret.slice('whsec_'.length));
       }
       // the same attempts the single read shows

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/ids.js';
 import { eventually, type Hookline, startHookline } from '../support/harness.js';
 import { TestReceiver } from '../support/receiver.js';
+import { HEADER } from '../../src/wire/headers.js';
 
 /**
  * A bulk replay job recorded by an API that died before it could start the job's workflow must
@@ -67,6 +68,6 @@ describe('a replay job left without its workflow', () => {
       return read.body.data.status === 'succeeded' ? read.body.data : undefined;
     });
     expect(delivered.attempts.at(-1).response.status).toBe(200);
-    expect(new Set(receiver.arrivals.filter((a) => a.path === '/orphan').map((a) => a.headers['webhook-id']))).toEqual(new Set([deliveryId]));
+    expect(new Set(receiver.arrivals.filter((a) => a.path === '/orphan').map((a) => a.headers[HEADER.webhookId]))).toEqual(new Set([deliveryId]));
   });
 });

@@ -5,6 +5,7 @@ import { DELIVERY_STATUS } from '../../src/contract/search-attributes.js';
 import { eventually, type Hookline, startHookline } from '../support/harness.js';
 import { TestReceiver } from '../support/receiver.js';
 import { startTimeSkippingTemporal } from '../support/time-skipping.js';
+import { HEADER } from '../../src/wire/headers.js';
 
 /**
  * The retry schedule in workflow time, on Temporal's time-skipping test server: the default
@@ -109,8 +110,8 @@ describe('the retry schedule on the time-skipping server', () => {
     expect(read.body.data.attempts.map((a: { attemptNumber: number }) => a.attemptNumber)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(new Set(read.body.data.attempts.map((a: { error: { code: string } }) => a.error.code))).toEqual(new Set(['http_500']));
     const arrivals = receiver.arrivals.filter((a) => a.path === '/down');
-    expect(arrivals.map((a) => a.headers['x-hookline-attempt'])).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
-    expect(new Set(arrivals.map((a) => a.headers['webhook-id']))).toEqual(new Set([deliveryId]));
+    expect(arrivals.map((a) => a.headers[HEADER.attempt])).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
+    expect(new Set(arrivals.map((a) => a.headers[HEADER.webhookId]))).toEqual(new Set([deliveryId]));
 
     const described = await handle.describe();
     expect(described.status.name).toBe('COMPLETED');
@@ -162,7 +163,7 @@ describe('the retry schedule on the time-skipping server', () => {
     await hookline.db.updateTable('webhooks').set({ active: true, disabled_reason: null }).where('id', '=', webhookId).execute();
     expect(await handle.result()).toBe('succeeded');
     const arrivals = receiver.arrivals.filter((a) => a.path === '/held');
-    expect(arrivals.map((a) => a.headers['x-hookline-attempt'])).toEqual(['1', '2']);
+    expect(arrivals.map((a) => a.headers[HEADER.attempt])).toEqual(['1', '2']);
     const [, resumedAfter] = gapsOf(await attemptTimes(deliveryId));
     // the held check and the attempt are one activity each; the re-check comes an hour after the hold
     expect(resumedAfter).toBeGreaterThanOrEqual(3_600_000);
@@ -189,7 +190,7 @@ describe('the retry schedule on the time-skipping server', () => {
     const enabled = await hookline.call('PATCH', `/v1/webhooks/${webhookId}`, { active: true }, community.key);
     expect(enabled.status).toBe(200);
     expect(await handle.result()).toBe('succeeded');
-    expect(receiver.arrivals.filter((a) => a.path === '/long-hold').map((a) => a.headers['x-hookline-attempt'])).toEqual(['1', '2']);
+    expect(receiver.arrivals.filter((a) => a.path === '/long-hold').map((a) => a.headers[HEADER.attempt])).toEqual(['1', '2']);
     expect(described.typedSearchAttributes.get(DELIVERY_STATUS)).toBe('pending');
   });
 });

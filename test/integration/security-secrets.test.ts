@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type Hookline, LOG_DIR, startHookline } from '../support/harness.js';
 import { TestReceiver } from '../support/receiver.js';
+import { HEADER } from '../../src/wire/headers.js';
 
 /**
  * Secrets stay secret: signing secrets, encryption keys, API keys, the admin token and SECRETS_KEY
@@ -155,8 +156,8 @@ describe('secrets are shown once and never again', () => {
       expect(Object.keys(attempt.request_headers)).not.toContain('authorization');
       expect(leaked(JSON.stringify(attempt)), attempt.delivery_id).toEqual([]);
     }
-    const encrypted = attempts.find((a) => a.request_headers['x-encrypted'] === 'true');
-    expect(encrypted?.request_headers['x-encryption-algorithm']).toMatch(/^aes-256-(gcm|cbc)$/);
+    const encrypted = attempts.find((a) => a.request_headers[HEADER.encrypted] === 'true');
+    expect(encrypted?.request_headers[HEADER.encryptionAlgorithm]).toMatch(/^aes-256-(gcm|cbc)$/);
   });
 });
 

@@ -5,6 +5,7 @@ import { SecretBox } from '../../src/security/secret-box.js';
 import { recordEvent } from '../../src/store/events.js';
 import { eventually, type Hookline, startHookline } from '../support/harness.js';
 import { TestReceiver } from '../support/receiver.js';
+import { HEADER } from '../../src/wire/headers.js';
 
 /**
  * Failures that no retry can fix end the delivery honestly: each becomes a recorded attempt with an
@@ -68,7 +69,7 @@ async function expectFailedWith(deliveryId: string, code: string, message: RegEx
   }
   const state = await hookline.temporal.workflow.getHandle(`delivery-${deliveryId}`).query<{ phase: string }>('deliveryState');
   expect(state.phase).toBe('waiting_replay');
-  expect(receiver.arrivals.filter((a) => a.headers['webhook-id'] === deliveryId)).toHaveLength(0);
+  expect(receiver.arrivals.filter((a) => a.headers[HEADER.webhookId] === deliveryId)).toHaveLength(0);
   return delivery;
 }
 
@@ -119,7 +120,7 @@ describe('an attempt that cannot be made', () => {
     const rotated = await hookline.call('POST', `/v1/webhooks/${webhookId}/rotate-secret`, undefined, community.key);
     expect(rotated.status).toBe(200);
     expect((await hookline.call('POST', `/v1/deliveries/${deliveryId}/replay`, undefined, community.key)).status).toBe(202);
-    const arrival = await eventually(async () => receiver.arrivals.find((a) => a.headers['webhook-id'] === deliveryId));
-    expect(arrival.headers['x-hookline-attempt']).toBe('4');
+    const arrival = await eventually(async () => receiver.arrivals.find((a) => a.headers[HEADER.webhookId] === deliveryId));
+    expect(arrival.headers[HEADER.attempt]).toBe('4');
   });
 });

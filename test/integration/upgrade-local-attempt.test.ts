@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_ATTEMPT_PATCH } from '../../workflows/delivery.js';
 import { eventually, type Hookline, startHookline, workflowBundle } from '../support/harness.js';
 import { TestReceiver } from '../support/receiver.js';
+import { HEADER } from '../../src/wire/headers.js';
 
 /**
  * Attempts became local activities behind patched(LOCAL_ATTEMPT_PATCH). A delivery that started on
@@ -55,7 +56,7 @@ describe('upgrading workers to local-activity attempts', () => {
       const delivery = await hookline.call('GET', `/v1/deliveries/${deliveryId}`, undefined, key);
       return delivery.body.data.status === 'succeeded' ? true : undefined;
     }, 30_000);
-    expect(receiver.arrivals.map((a) => a.headers['x-hookline-attempt'])).toEqual(['1', '2']);
+    expect(receiver.arrivals.map((a) => a.headers[HEADER.attempt])).toEqual(['1', '2']);
     // the row is written inside the attempt; its marker reaches the history when the workflow task
     // that ran it completes, so read the history once the workflow has closed
     expect(await handle.result()).toBe('succeeded');

@@ -5,6 +5,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type Hookline, startHookline } from '../support/harness.js';
 import { TestReceiver } from '../support/receiver.js';
+import { HEADER } from '../../src/wire/headers.js';
 
 /**
  * What a receiver gets on the wire (SPEC §4), checked from the receiver's side only: the
@@ -141,20 +142,20 @@ describe('every format × encryption setting, verified, decrypted and parsed bac
     for (const [index, arrival] of arrivals.entries()) {
       // the signature covers the bytes as sent: for encrypted webhooks, the base64 ciphertext
       expect(() => new Webhook(secret).verify(arrival.body, arrival.headers, { jsonParse: false })).not.toThrow();
-      expect(arrival.headers['webhook-id']).toBe(delivery.id);
-      expect(arrival.headers['x-hookline-attempt']).toBe(String(index + 1));
-      expect(arrival.headers['x-hookline-event-type']).toBe('store.item.purchased');
-      expect(arrival.headers['user-agent']).toMatch(/^Hookline\//);
+      expect(arrival.headers[HEADER.webhookId]).toBe(delivery.id);
+      expect(arrival.headers[HEADER.attempt]).toBe(String(index + 1));
+      expect(arrival.headers[HEADER.eventType]).toBe('store.item.purchased');
+      expect(arrival.headers[HEADER.userAgent]).toMatch(/^Hookline\//);
       const plainType = format === 'json' ? 'application/json' : 'application/xml';
       if (encryption === 'none') {
         expect(arrival.headers['content-type']).toBe(plainType);
-        expect(arrival.headers['x-encrypted']).toBeUndefined();
+        expect(arrival.headers[HEADER.encrypted]).toBeUndefined();
         plaintexts.push(arrival.body);
       } else {
         expect(arrival.headers['content-type']).toBe('text/plain');
-        expect(arrival.headers['x-encrypted']).toBe('true');
-        expect(arrival.headers['x-encryption-algorithm']).toBe(encryption);
-        expect(arrival.headers['x-content-type']).toBe(plainType);
+        expect(arrival.headers[HEADER.encrypted]).toBe('true');
+        expect(arrival.headers[HEADER.encryptionAlgorithm]).toBe(encryption);
+        expect(arrival.headers[HEADER.plaintextContentType]).toBe(plainType);
         expect(arrival.body).not.toContain('grace');
         const { plaintext, iv } = decipherPerSpec(arrival.body, encryption, key);
         plaintexts.push(plaintext);
@@ -181,8 +182,8 @@ describe('every format × encryption setting, verified, decrypted and parsed bac
       expect(recorded).not.toContain(secret.slice('whsec_'.length));
       expect(recorded).not.toContain(key);
     }
-    expect(delivered.attempts[1].request.headers['webhook-signature']).toBe(arrivals[1]!.headers['webhook-signature']);
-    if (encryption !== 'none') expect(delivered.attempts[0].request.headers['x-encryption-algorithm']).toBe(encryption);
+    expect(delivered.attempts[1].request.headers[HEADER.webhookSignature]).toBe(arrivals[1]!.headers[HEADER.webhookSignature]);
+    if (encryption !== 'none') expect(delivered.attempts[0].request.headers[HEADER.encryptionAlgorithm]).toBe(encryption);
 
     // the workflow carries ids only: no secret, key, payload or ciphertext in its history
     // the attempts' results (local-activity markers) are in the history once the workflow has closed
@@ -250,11 +251,11 @@ describe('every catalog type', () => {
     const seen = new Set<string>();
     for (const arrival of arrivals) {
       expect(() => new Webhook(secret).verify(arrival.body, arrival.headers, { jsonParse: false })).not.toThrow();
-      const deliveryId = arrival.headers['webhook-id']!;
+      const deliveryId = arrival.headers[HEADER.webhookId]!;
       seen.add(deliveryId);
       const back = parseBack(arrival.body, format) as { type: string };
       expect(back).toEqual(expected.get(deliveryId));
-      expect(arrival.headers['x-hookline-event-type']).toBe(back.type);
+      expect(arrival.headers[HEADER.eventType]).toBe(back.type);
     }
     expect(seen).toEqual(new Set(expected.keys()));
   });
@@ -297,7 +298,7 @@ describe('the example receiver in the README (src/receiver/example-server.ts)', 
 
     const forged = await fetch(base, {
       method: 'POST',
-      headers: { 'webhook-id': 'dlv_forged', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAA' },
+      headers: { [HEADER.webhookId]: 'dlv_forged', [HEADER.webhookTimestamp]: String(Math.floor(Date.now() / 1000)), [HEADER.webhookSignature]: 'v1,AAAA' },
       body: 'hello',
     });
     expect(forged.status).toBe(401);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretBox } from '../../src/security/secret-box.js';
 import { eventually, type Hookline, LOG_DIR, startHookline } from '../support/harness.js';
 import { type Arrival, type Responder, TestReceiver } from '../support/receiver.js';
+import { HEADER } from '../../src/wire/headers.js';
 
 /** Webhook management as a community uses it: CRUD, pagination, active, test, rotation, secrets. */
 const GRACE_MS = 5000;
@@ -232,8 +233,8 @@ describe('active on and off', () => {
 
     await hookline.call('PATCH', `/v1/webhooks/${webhook.id}`, { active: true }, key);
     const arrivals = await waitForArrivals('/held', 2, 10_000);
-    expect(arrivals[1]!.headers['x-hookline-attempt']).toBe('2');
-    expect(arrivals[1]!.headers['webhook-id']).toBe(delivery.id);
+    expect(arrivals[1]!.headers[HEADER.attempt]).toBe('2');
+    expect(arrivals[1]!.headers[HEADER.webhookId]).toBe(delivery.id);
     const done = await deliveryStatus(delivery.id, key, 'succeeded');
     expect(done.attempts).toHaveLength(2);
   });
@@ -263,9 +264,9 @@ describe('configuration changes reach the next attempt of a pending delivery', (
 
     const [second] = await waitForArrivals('/after', 1);
     expect(arrivalsAt('/before')).toHaveLength(1);
-    expect(second!.headers['webhook-id']).toBe(delivery.id);
-    expect(second!.headers['x-hookline-attempt']).toBe('2');
-    expect(second!.headers).toMatchObject({ 'content-type': 'text/plain', 'x-encrypted': 'true', 'x-encryption-algorithm': 'aes-256-gcm', 'x-content-type': 'application/xml' });
+    expect(second!.headers[HEADER.webhookId]).toBe(delivery.id);
+    expect(second!.headers[HEADER.attempt]).toBe('2');
+    expect(second!.headers).toMatchObject({ [HEADER.contentType]: 'text/plain', [HEADER.encrypted]: 'true', [HEADER.encryptionAlgorithm]: 'aes-256-gcm', [HEADER.plaintextContentType]: 'application/xml' });
     expect(verifies(newSecret, second!)).toBe(true);
     const raw = Buffer.from(second!.body, 'base64');
     const decipher = createDecipheriv('aes-256-gcm', Buffer.from(encryptionKey, 'utf8'), raw.subarray(0, 12));
@@ -293,14 +294,14 @@ describe('POST /v1/webhooks/:id/test', () => {
     expect(sent.body.data.event).toMatchObject({ type: 'webhook.test', communityId, data: { message: expect.any(String) } });
     expect(sent.body.data.deliveries).toEqual([{ id: expect.stringMatching(/^dlv_/), webhookId: target.id }]);
     const [arrival] = await waitForArrivals('/test-target', 1);
-    expect(arrival!.headers['x-hookline-event-type']).toBe('webhook.test');
+    expect(arrival!.headers[HEADER.eventType]).toBe('webhook.test');
     expect(verifies(target.secret, arrival!)).toBe(true);
     expect(JSON.parse(arrival!.body)).toMatchObject({ type: 'webhook.test', id: sent.body.data.event.id });
 
     // the bystander gets the next real event, and never the test
     const real = await hookline.call('POST', '/v1/events', joined('after-test'), key);
     await deliveryStatus(real.body.data.deliveries.find((d: { webhookId: string }) => d.webhookId === bystander.id).id, key, 'succeeded');
-    expect(arrivalsAt('/test-bystander').map((a) => a.headers['x-hookline-event-type'])).toEqual(['user.joined']);
+    expect(arrivalsAt('/test-bystander').map((a) => a.headers[HEADER.eventType])).toEqual(['user.joined']);
     const byType = await hookline.call('GET', `/v1/deliveries?eventType=webhook.test`, undefined, key);
     expect(byType.body.data.map((d: { webhookId: string }) => d.webhookId)).toEqual([target.id]);
   });
@@ -338,8 +339,8 @@ describe('secret rotation', () => {
     const during = await hookline.call('POST', '/v1/events', joined('grace'), key);
     const [inGrace] = await waitForArrivals('/rotate', 1);
     expect(Date.now()).toBeLessThan(expiresAt);
-    expect(inGrace!.headers['webhook-id']).toBe(during.body.data.deliveries[0].id);
-    const signatures = inGrace!.headers['webhook-signature']!.split(' ');
+    expect(inGrace!.headers[HEADER.webhookId]).toBe(during.body.data.deliveries[0].id);
+    const signatures = inGrace!.headers[HEADER.webhookSignature]!.split(' ');
     expect(signatures).toHaveLength(2);
     for (const s of signatures) expect(s).toMatch(/^v1,[A-Za-z0-9+/]+={0,2}$/);
     expect(verifies(oldSecret, inGrace!)).toBe(true);
@@ -349,7 +350,7 @@ describe('secret rotation', () => {
     await sleep(Math.max(0, expiresAt - Date.now()) + 200);
     await hookline.call('POST', '/v1/events', joined('after-grace'), key);
     const [, afterGrace] = await waitForArrivals('/rotate', 2);
-    expect(afterGrace!.headers['webhook-signature']!.split(' ')).toHaveLength(1);
+    expect(afterGrace!.headers[HEADER.webhookSignature]!.split(' ')).toHaveLength(1);
     expect(verifies(newSecret, afterGrace!)).toBe(true);
     expect(verifies(oldSecret, afterGrace!)).toBe(false);
   });
@@ -361,7 +362,7 @@ describe('secret rotation', () => {
     const third = (await hookline.call('POST', `/v1/webhooks/${webhook.id}/rotate-secret`, undefined, key)).body.data.secret as string;
     await hookline.call('POST', '/v1/events', joined('twice'), key);
     const [arrival] = await waitForArrivals('/rotate-twice', 1);
-    expect(arrival!.headers['webhook-signature']!.split(' ')).toHaveLength(3);
+    expect(arrival!.headers[HEADER.webhookSignature]!.split(' ')).toHaveLength(3);
     for (const secret of [webhook.secret, second, third]) expect(verifies(secret, arrival!)).toBe(true);
   });
 });
@@ -392,7 +393,7 @@ describe('channel.message.posted', () => {
     expect(channelsAt('/ch-anywhere')).toEqual(['ch_a', 'ch_b', 'ch_c']);
     // delivered typed message.posted, whatever the subscription
     for (const a of [...arrivalsAt('/ch-only'), ...arrivalsAt('/ch-both')]) {
-      expect(a.headers['x-hookline-event-type']).toBe('message.posted');
+      expect(a.headers[HEADER.eventType]).toBe('message.posted');
       expect(JSON.parse(a.body).type).toBe('message.posted');
     }
 
@@ -433,7 +434,7 @@ describe('secrets stay secret', () => {
     ].map((b) => JSON.stringify(b));
     for (const read of reads) for (const needle of needles) expect(read).not.toContain(needle);
     // the reads above did include the delivery, so they were worth searching
-    expect(reads[4]).toContain('webhook-signature');
+    expect(reads[4]).toContain(HEADER.webhookSignature);
 
     // at rest, sealed with SECRETS_KEY: unreadable as stored, readable with the key
     const box = new SecretBox(hookline.config.secretsKey);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/catalog/event-types.js';
 import { encryptBody } from '../../src/wire/encrypt.js';
 import { renderBody } from '../../src/wire/render.js';
+import { HEADER } from '../../src/wire/headers.js';
 
 /**
  * The README's wire examples are documentation people copy: these checks fail when the code and
@@ -58,9 +59,9 @@ describe('README: Wire format', () => {
     const secret = /verifies with the secret `(whsec_[^`]+)`/.exec(wire)?.[1];
     expect(secret).toBeDefined();
     // the example is from the past: check the signature itself, not the freshness of its timestamp
-    const signed = new Webhook(secret!).sign(headers['webhook-id']!, new Date(Number(headers['webhook-timestamp']) * 1000), body!.trimEnd());
-    expect(headers['webhook-signature']).toBe(signed);
-    expect(JSON.parse(body!)).toMatchObject({ type: headers['x-hookline-event-type'] });
+    const signed = new Webhook(secret!).sign(headers[HEADER.webhookId]!, new Date(Number(headers[HEADER.webhookTimestamp]) * 1000), body!.trimEnd());
+    expect(headers[HEADER.webhookSignature]).toBe(signed);
+    expect(JSON.parse(body!)).toMatchObject({ type: headers[HEADER.eventType] });
   });
 
   it('the decrypt snippet decrypts what Hookline encrypts, for both algorithms', () => {

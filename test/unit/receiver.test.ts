@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { decryptBody, decryptWebhook, verifyWebhook, WebhookVerificationError } from '../../src/receiver/index.js';
 import { encryptBody } from '../../src/wire/encrypt.js';
+import { HEADER } from '../../src/wire/headers.js';
 
 const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
 const KEY = '0123456789abcdefghijklmnopqrstuv';
@@ -10,9 +11,9 @@ const BODY = '{"id":"evt_1","type":"user.joined","data":{"name":"😀"}}';
 
 function signedHeaders(body: string, secrets: string[], at = new Date()) {
   return {
-    'webhook-id': 'dlv_1',
-    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-    'webhook-signature': secrets.map((s) => new Webhook(s).sign('dlv_1', at, body)).join(' '),
+    [HEADER.webhookId]: 'dlv_1',
+    [HEADER.webhookTimestamp]: String(Math.floor(at.getTime() / 1000)),
+    [HEADER.webhookSignature]: secrets.map((s) => new Webhook(s).sign('dlv_1', at, body)).join(' '),
   };
 }
 
@@ -33,7 +34,7 @@ describe('verifyWebhook', () => {
     const oldSecret = newSecret();
     const newer = newSecret();
     const headers = signedHeaders(BODY, [oldSecret, newer]);
-    expect(headers['webhook-signature'].split(' ')).toHaveLength(2);
+    expect(headers[HEADER.webhookSignature].split(' ')).toHaveLength(2);
     expect(() => verifyWebhook(BODY, headers, oldSecret)).not.toThrow();
     expect(() => verifyWebhook(BODY, headers, newer)).not.toThrow();
     expect(() => verifyWebhook(BODY, headers, newSecret())).toThrow(WebhookVerificationError);
@@ -49,7 +50,7 @@ describe('verifyWebhook', () => {
     const secret = newSecret();
     const stale = signedHeaders(BODY, [secret], new Date(Date.now() - 10 * 60_000));
     expect(() => verifyWebhook(BODY, stale, secret)).toThrow(WebhookVerificationError);
-    const { 'webhook-signature': _dropped, ...unsigned } = signedHeaders(BODY, [secret]);
+    const { [HEADER.webhookSignature]: _dropped, ...unsigned } = signedHeaders(BODY, [secret]);
     expect(() => verifyWebhook(BODY, unsigned, secret)).toThrow(WebhookVerificationError);
   });
 
@@ -58,9 +59,9 @@ describe('verifyWebhook', () => {
     const newer = newSecret();
     const h = signedHeaders(BODY, [oldSecret, newer]);
     const headers = {
-      'Webhook-Id': h['webhook-id'],
-      'WEBHOOK-TIMESTAMP': h['webhook-timestamp'],
-      'webhook-signature': h['webhook-signature'].split(' '),
+      'Webhook-Id': h[HEADER.webhookId],
+      'WEBHOOK-TIMESTAMP': h[HEADER.webhookTimestamp],
+      [HEADER.webhookSignature]: h[HEADER.webhookSignature].split(' '),
       'x-other': undefined,
     };
     expect(() => verifyWebhook(BODY, headers, newer)).not.toThrow();
@@ -72,9 +73,9 @@ describe('decryptWebhook', () => {
     it(`decrypts an ${algorithm} body and returns x-content-type`, () => {
       const headers = {
         'content-type': 'text/plain',
-        'x-encrypted': 'true',
-        'x-encryption-algorithm': algorithm,
-        'x-content-type': 'application/xml',
+        [HEADER.encrypted]: 'true',
+        [HEADER.encryptionAlgorithm]: algorithm,
+        [HEADER.plaintextContentType]: 'application/xml',
       };
       const xml = '<?xml version="1.0" encoding="UTF-8"?><event><id>evt_1</id></event>';
       expect(decryptWebhook(encryptBody(xml, algorithm, KEY), headers, KEY)).toEqual({
@@ -89,21 +90,21 @@ describe('decryptWebhook', () => {
       body: BODY,
       contentType: 'application/json',
     });
-    expect(decryptWebhook(BODY, { 'content-type': 'application/json', 'x-encrypted': 'false' }, KEY).body).toBe(BODY);
+    expect(decryptWebhook(BODY, { 'content-type': 'application/json', [HEADER.encrypted]: 'false' }, KEY).body).toBe(BODY);
   });
 
   it('rejects an unknown algorithm or a missing x-content-type', () => {
     const body = encryptBody(BODY, 'aes-256-gcm', KEY);
     expect(() =>
-      decryptWebhook(body, { 'x-encrypted': 'true', 'x-encryption-algorithm': 'rot13', 'x-content-type': 'application/json' }, KEY),
+      decryptWebhook(body, { [HEADER.encrypted]: 'true', [HEADER.encryptionAlgorithm]: 'rot13', [HEADER.plaintextContentType]: 'application/json' }, KEY),
     ).toThrow(/unsupported x-encryption-algorithm/);
-    expect(() => decryptWebhook(body, { 'x-encrypted': 'true', 'x-encryption-algorithm': 'aes-256-gcm' }, KEY)).toThrow(
+    expect(() => decryptWebhook(body, { [HEADER.encrypted]: 'true', [HEADER.encryptionAlgorithm]: 'aes-256-gcm' }, KEY)).toThrow(
       /x-content-type/,
     );
   });
 
   it('fails on the wrong key', () => {
-    const headers = { 'x-encrypted': 'true', 'x-encryption-algorithm': 'aes-256-gcm', 'x-content-type': 'application/json' };
+    const headers = { [HEADER.encrypted]: 'true', [HEADER.encryptionAlgorithm]: 'aes-256-gcm', [HEADER.plaintextContentType]: 'application/json' };
     expect(() => decryptWebhook(encryptBody(BODY, 'aes-256-gcm', KEY), headers, 'vutsrqponmlkjihgfedcba9876543210')).toThrow();
   });
 

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { decryptWebhook } from '../../../src/receiver/index.js';
+import { HEADER } from '../../../src/wire/headers.js';
 
 /**
  * The receiver every webhook of the fault suite points at: a real HTTP server on loopback that
@@ -106,8 +107,8 @@ export class FaultReceiver {
     } else {
       verifyError = `no webhook registered at ${path}`;
     }
-    const deliveryId = headers['webhook-id'] ?? '';
-    const attempt = Number(headers['x-hookline-attempt'] ?? 0);
+    const deliveryId = headers[HEADER.webhookId] ?? '';
+    const attempt = Number(headers[HEADER.attempt] ?? 0);
     const plan: Plan = registration ? registration.plan({ deliveryId, attempt }) : { kind: 'status', status: 404 };
     const arrival: Arrival = {
       seq: this.arrivals.length,
@@ -117,7 +118,7 @@ export class FaultReceiver {
       hook,
       deliveryId,
       attempt,
-      eventType: headers['x-hookline-event-type'] ?? '',
+      eventType: headers[HEADER.eventType] ?? '',
       eventId,
       signatureValid,
       verifyError,
