@@ -1,29 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
-import { sql } from 'kysely';
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { isDatabaseUnavailable } from '../db/errors.js';
+import { pendingFromPostgres, requestMetrics } from '../metrics/http.js';
+import { setPendingSource } from '../metrics/index.js';
 import { authenticate } from './auth.js';
+import { dashboardAssets } from './dashboard.js';
 import type { ApiDeps } from './deps.js';
-import { ApiError, errorBody, sendSuccess } from './envelope.js';
+import { docsAssets } from './docs-page.js';
+import { ApiError, errorBody } from './envelope.js';
 import { guardInput, verifyUtf8 } from './input-guard.js';
+import { routeMatcher } from './openapi.js';
 import { apiRateLimit } from './rate-limit.js';
-import { catalogRoutes } from './routes/catalog.js';
-import { communityRoutes } from './routes/communities.js';
-import { deliveryRoutes } from './routes/deliveries.js';
-import { replayJobRoutes } from './routes/replay-jobs.js';
-import { eventRoutes } from './routes/events.js';
-import { webhookRoutes } from './routes/webhooks.js';
-import { metricsEndpoint, requestMetrics } from '../metrics/http.js';
-import { dashboardRoutes } from './dashboard.js';
-import { docsRoutes, routeTemplate } from './openapi.js';
+import { type RouteDefinition, routeHandlers } from './route.js';
+import { API_ROUTES } from './routes/index.js';
 
-/** The management API (SPEC §2). */
-export function createApp(deps: ApiDeps): express.Express {
-  const { db, config, logger, temporal } = deps;
+/** The management API (docs/api.md): every route of src/api/routes/, registered from its declaration. */
+export function createApp(deps: ApiDeps, routes: readonly RouteDefinition[] = API_ROUTES): express.Express {
+  const { db, config, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(requestMetrics(routeTemplate));
+  app.use(requestMetrics(routeMatcher(routes)));
+  // the pending-deliveries gauge is read from this API's database on each scrape
+  setPendingSource(pendingFromPostgres(db));
 
   app.use((req, res, next) => {
     const requestId = randomUUID();
@@ -42,38 +41,23 @@ export function createApp(deps: ApiDeps): express.Express {
     next();
   });
 
-  app.get('/healthz', (_req, res) => sendSuccess(res, 200, { ok: true }));
-  app.get('/readyz', async (_req, res) => {
-    const [postgres, temporalOk] = await Promise.all([
-      sql`select 1`.execute(db).then(() => true, () => false),
-      withTimeout(temporal.workflowService.getSystemInfo({}), 2000).then(() => true, () => false),
-    ]);
-    const ready = postgres && temporalOk;
-    if (ready) return sendSuccess(res, 200, { postgres, temporal: temporalOk });
-    res.status(503).json(
-      errorBody(503, 'not ready', 'Check that Postgres and Temporal are running and reachable.', { postgres, temporal: temporalOk }),
-    );
-  });
-
-  app.get('/metrics', metricsEndpoint(db, logger));
-  app.use(docsRoutes());
-  app.use(dashboardRoutes());
-
-  const v1 = express.Router();
-  // who is asking comes first: an unauthenticated request is answered 401 before its body is read,
-  // and the rate limit counts per resolved key, over-large and malformed bodies included
-  v1.use(authenticate(db, config.adminToken));
-  v1.use(apiRateLimit(config.apiRateLimitPerMinute));
-  v1.use(requireJsonBody);
-  v1.use(express.json({ limit: config.maxBodyBytes, strict: true, type: () => true, verify: verifyUtf8 }));
-  v1.use(guardInput);
-  v1.use(catalogRoutes());
-  v1.use(communityRoutes(deps));
-  v1.use(webhookRoutes(deps));
-  v1.use(eventRoutes(deps));
-  v1.use(deliveryRoutes(deps));
-  v1.use(replayJobRoutes(deps));
-  app.use('/v1', v1);
+  // What every route that needs a credential runs first: who is asking comes before anything else,
+  // so an unauthenticated request is answered 401 before its body is read, and the rate limit counts
+  // per resolved key, over-large and malformed bodies included.
+  const credentialed: RequestHandler[] = [
+    authenticate(db, config.adminToken),
+    apiRateLimit(config.apiRateLimitPerMinute),
+    requireJsonBody,
+    express.json({ limit: config.maxBodyBytes, strict: true, type: () => true, verify: verifyUtf8 }),
+    guardInput,
+  ];
+  for (const route of routes) {
+    app[route.method](route.path, ...(route.access === 'public' ? [] : credentialed), ...routeHandlers(route, deps, routes));
+  }
+  app.use(docsAssets());
+  app.use('/dashboard', dashboardAssets());
+  // an unknown /v1 path asks for a credential like every /v1 route before it says there is no such route
+  app.use('/v1', credentialed[0]!);
 
   app.use((req, _res, next) => next(new ApiError(404, `no route ${req.method} ${req.path}`, 'See /openapi.json for the routes.')));
   app.use(errorHandler);
@@ -131,8 +115,4 @@ function toApiError(error: unknown): ApiError {
     });
   }
   return new ApiError(500, 'internal error', 'This is a bug in Hookline; the request id in x-request-id helps us find it.');
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
 }

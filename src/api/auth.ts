@@ -49,12 +49,6 @@ export function scopeOf(res: Response): Scope {
   return principal.kind === 'admin' ? ADMIN_SCOPE : communityScope(principal.communityId);
 }
 
-export function requireAdmin(res: Response): void {
-  if (principalOf(res).kind !== 'admin') {
-    throw new ApiError(404, 'not found', 'This route is for the operator (ADMIN_TOKEN).');
-  }
-}
-
 /** The community a request acts on: a key's own, or the one the operator names. */
 export function actingCommunity(res: Response, named: string | undefined): string {
   const principal = principalOf(res);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DELIVERED_TYPES, SOURCE_TYPES, SUBSCRIBABLE_TYPES } from '../catalog/event-types.js';
+import { DELIVERED_TYPES, EVENT_TYPES, SOURCE_TYPES, SUBSCRIBABLE_TYPES, subscriptionProblem } from '../catalog/event-types.js';
 import { DELIVERY_STATUSES } from '../store/deliveries.js';
 import { ENCRYPTION_ALGORITHMS } from '../wire/encrypt.js';
 
@@ -44,13 +44,10 @@ const webhookFields = {
   encryption: encryption.optional(),
 };
 
-function channelRule(
-  value: { events?: string[] | undefined; channelIds?: string[] | null | undefined },
-  ctx: z.RefinementCtx,
-) {
-  if (value.events?.includes('channel.message.posted') && !value.channelIds?.length) {
-    ctx.addIssue({ code: 'custom', path: ['channelIds'], message: 'required (at least one) when subscribing to channel.message.posted' });
-  }
+/** The catalog's rule for subscription-only types (channel.message.posted needs channelIds). */
+function subscriptionRule(value: { events?: string[] | undefined; channelIds?: string[] | null | undefined }, ctx: z.RefinementCtx) {
+  const problem = subscriptionProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
 }
 
 export const createWebhookBody = z
@@ -61,7 +58,7 @@ export const createWebhookBody = z
     active: webhookFields.active.default(true),
   })
   .superRefine((value, ctx) => {
-    channelRule(value, ctx);
+    subscriptionRule(value, ctx);
     if (value.encryption?.enabled && value.encryption.key === undefined) {
       ctx.addIssue({ code: 'custom', path: ['encryption', 'key'], message: 'required when encryption is enabled' });
     }
@@ -93,6 +90,10 @@ export const createEventBody = z.strictObject({
   data: z.unknown(),
 });
 
+const SUBSCRIPTION_ONLY_NOTE = EVENT_TYPES.flatMap((t) =>
+  t.subscriptionOnly ? [`${t.type} deliveries are typed ${t.subscriptionOnly.deliversAs}`] : [],
+).join('; ');
+
 const limit = z.coerce.number().int().min(1).max(200).default(50);
 const cursor = z.string().max(512).optional();
 const isoTime = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
@@ -105,10 +106,9 @@ const deliveryListFields = {
   communityId: communityIdField,
   webhookId: z.string().min(1).max(64).optional(),
   status: z.enum(DELIVERY_STATUSES as [string, ...string[]]).optional(),
-  // deliveries to a channel.message.posted subscription are typed message.posted (SPEC §3)
   eventType: z
     .enum(DELIVERED_TYPES as [string, ...string[]], {
-      error: `must be one of ${DELIVERED_TYPES.join(', ')} (channel.message.posted deliveries are typed message.posted)`,
+      error: `must be one of ${DELIVERED_TYPES.join(', ')} (${SUBSCRIPTION_ONLY_NOTE})`,
     })
     .optional(),
   since: isoTime.optional(),

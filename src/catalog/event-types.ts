@@ -1,8 +1,9 @@
 import { z } from 'zod';
 
 /**
- * The event catalog (SPEC §3): one zod schema per event's `data`, the single source for request
- * validation, `GET /v1/event-types` (as JSON Schema) and the OpenAPI document.
+ * The event catalog (docs/api.md#event-catalog): one zod schema per event's `data`, the single
+ * source for request validation, `GET /v1/event-types` (as JSON Schema) and the OpenAPI document;
+ * and the rule of each subscription-only type, which every reader of subscriptions takes from here.
  */
 const id = z.string().min(1).max(128);
 const shortText = z.string().max(256);
@@ -53,6 +54,19 @@ export interface EventTypeDefinition {
   source: boolean;
   data: z.ZodType | undefined;
   example: unknown;
+  /** A subscription-only type: a filter on another type's events, never an event of its own. */
+  subscriptionOnly?: SubscriptionFilter;
+}
+
+/**
+ * A subscription to events of `deliversAs` narrowed by a list on the webhook: the webhook must list
+ * at least one value in `requires`, and receives an event when `valueOf(event data)` is one of them,
+ * typed `deliversAs` (once, also when it subscribes to `deliversAs` itself).
+ */
+export interface SubscriptionFilter {
+  deliversAs: string;
+  requires: 'channelIds';
+  valueOf: (data: unknown) => string | undefined;
 }
 
 const exampleUser = { id: 'usr_42', username: 'ada', displayName: 'Ada Lovelace', email: 'ada@example.com' };
@@ -99,6 +113,11 @@ export const EVENT_TYPES: readonly EventTypeDefinition[] = [
     source: false,
     data: messagePostedData,
     example: undefined,
+    subscriptionOnly: {
+      deliversAs: 'message.posted',
+      requires: 'channelIds',
+      valueOf: (data) => (data as { channel?: { id?: string } }).channel?.id,
+    },
   },
   {
     type: 'store.item.purchased',
@@ -127,26 +146,50 @@ export const EVENT_TYPES: readonly EventTypeDefinition[] = [
 
 export const SUBSCRIBABLE_TYPES = EVENT_TYPES.map((t) => t.type);
 export const SOURCE_TYPES = EVENT_TYPES.filter((t) => t.source).map((t) => t.type);
-/** The types a delivery can carry: what is emitted, and the test event (never a subscription-only type). */
-export const DELIVERED_TYPES = [...SOURCE_TYPES, 'webhook.test'];
+/** The types a delivery can carry: every type but the subscription-only ones (delivered as another). */
+export const DELIVERED_TYPES = EVENT_TYPES.filter((t) => !t.subscriptionOnly).map((t) => t.type);
+
+const SUBSCRIPTION_FILTERS = EVENT_TYPES.flatMap((t) => (t.subscriptionOnly ? [{ type: t.type, filter: t.subscriptionOnly }] : []));
 
 export function findEventType(type: string): EventTypeDefinition | undefined {
   return EVENT_TYPES.find((t) => t.type === type);
 }
 
+/** The types a webhook may subscribe to that receive an event of `type`: itself and its filters. */
+export function subscriptionsReceiving(type: string): string[] {
+  return [type, ...SUBSCRIPTION_FILTERS.filter((f) => f.filter.deliversAs === type).map((f) => f.type)];
+}
+
 /**
- * Which event types a webhook must subscribe to for it to receive an event. A message posted in a
- * channel reaches webhooks on `message.posted` and, when the channel is listed, on
- * `channel.message.posted` — once, typed `message.posted`.
+ * Whether a webhook receives an event: it subscribes to the event's type, or to a subscription-only
+ * type over it whose list holds the event's value. A message posted in a channel reaches webhooks on
+ * `message.posted` and, when the channel is listed, on `channel.message.posted`: once, typed
+ * `message.posted`.
  */
 export function webhookWantsEvent(
   webhook: { events: readonly string[]; channelIds: readonly string[] | null },
   event: { type: string; data: unknown },
 ): boolean {
   if (webhook.events.includes(event.type)) return true;
-  if (event.type === 'message.posted' && webhook.events.includes('channel.message.posted')) {
-    const channelId = (event.data as { channel?: { id?: string } }).channel?.id;
-    return channelId !== undefined && (webhook.channelIds ?? []).includes(channelId);
+  return SUBSCRIPTION_FILTERS.some(({ type, filter }) => {
+    if (filter.deliversAs !== event.type || !webhook.events.includes(type)) return false;
+    const value = filter.valueOf(event.data);
+    return value !== undefined && (webhook[filter.requires] ?? []).includes(value);
+  });
+}
+
+/**
+ * What a webhook's subscription lacks, as `{field, message}`: a subscription-only type needs its list
+ * (channel.message.posted needs at least one channelId). Undefined when nothing is missing.
+ */
+export function subscriptionProblem(webhook: {
+  events?: readonly string[] | undefined;
+  channelIds?: readonly string[] | null | undefined;
+}): { field: 'channelIds'; message: string } | undefined {
+  for (const { type, filter } of SUBSCRIPTION_FILTERS) {
+    if (webhook.events?.includes(type) && !webhook[filter.requires]?.length) {
+      return { field: filter.requires, message: `required (at least one) when subscribing to ${type}` };
+    }
   }
-  return false;
+  return undefined;
 }

@@ -79,3 +79,18 @@ export function startDispatchSweeper(options: {
     await running;
   };
 }
+
+/**
+ * Starts the workflows of just-recorded deliveries. They are already durable in Postgres, so when
+ * Temporal cannot be reached the request still succeeds and the dispatch sweeper starts them later.
+ */
+export async function dispatchOrLeaveToSweeper(
+  { temporal, config, db, logger }: { temporal: Client; config: Pick<Config, 'temporal' | 'delivery'>; db: Db; logger: Logger },
+  deliveries: readonly DeliveryToStart[],
+): Promise<void> {
+  try {
+    await dispatchDeliveries(temporal, config, db, deliveries);
+  } catch (error) {
+    logger.warn({ err: error, count: deliveries.length }, 'could not start delivery workflows now; the sweeper will');
+  }
+}

@@ -3,14 +3,14 @@ import type { RequestHandler } from 'express';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.js';
-import { apiRequestDuration, apiRequestsTotal, metricsText, setPendingSource } from './index.js';
+import { apiRequestDuration, apiRequestsTotal, metricsText } from './index.js';
 
 /** Static files are not routes; they get one label per mount so the label set stays small. */
 const STATIC_PREFIXES = ['/docs/', '/dashboard/'];
 
 /**
  * Counts API requests by route template (never the raw path: ids would make a series each).
- * `routeOf` is the OpenAPI route table's matcher.
+ * `routeOf` matches a request to its declared route (src/api/openapi.ts, routeMatcher).
  */
 export function requestMetrics(routeOf: (method: string, path: string) => string | undefined): RequestHandler {
   return (req, res, next) => {
@@ -43,20 +43,6 @@ export function pendingFromPostgres(db: Db, timeoutMs = 5000) {
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('pending count timed out')), timeoutMs).unref()),
     ]);
     return rows.map((r) => ({ eventType: r.event_type, count: r.n }));
-  };
-}
-
-/** GET /metrics on the API: Hookline's registry, with the pending gauge read from this API's database. */
-export function metricsEndpoint(db: Db, logger: Logger): RequestHandler {
-  setPendingSource(pendingFromPostgres(db));
-  return async (_req, res) => {
-    try {
-      const { contentType, body } = await metricsText();
-      res.type(contentType).send(body);
-    } catch (error) {
-      logger.error({ err: error }, 'metrics scrape failed');
-      res.status(503).type('text/plain').send('metrics unavailable\n');
-    }
   };
 }
 

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { webhookWantsEvent } from '../catalog/event-types.js';
+import { subscriptionsReceiving, webhookWantsEvent } from '../catalog/event-types.js';
 import type { Db } from '../db/database.js';
 import { newId } from '../ids.js';
 import { inScope, type Scope } from './scope.js';
@@ -104,7 +104,7 @@ export async function recordEvent(db: Db, input: NewEvent): Promise<RecordEventR
             .where('deleted_at', 'is', null)
             .execute()
         ).map((w) => w.id)
-      : (await listSubscribedWebhooks(trx, input.communityId, [input.type, ...relatedSubscriptions(input.type)]))
+      : (await listSubscribedWebhooks(trx, input.communityId, subscriptionsReceiving(input.type)))
           .filter((w) => webhookWantsEvent({ events: w.events, channelIds: w.channel_ids }, input))
           .map((w) => w.id);
 
@@ -129,11 +129,6 @@ export async function recordEvent(db: Db, input: NewEvent): Promise<RecordEventR
     }
     return { outcome: 'created', event: toEvent(inserted), deliveries };
   });
-}
-
-/** Subscription-only types that also receive an event of this type. */
-function relatedSubscriptions(type: string): string[] {
-  return type === 'message.posted' ? ['channel.message.posted'] : [];
 }
 
 async function deliveriesOfEvent(db: Db, eventId: string): Promise<DeliveryRef[]> {

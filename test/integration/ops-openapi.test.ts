@@ -2,8 +2,11 @@ import type express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { findEventType } from '../../src/catalog/event-types.js';
-import { openApiPath, ROUTES, type RouteSpec } from '../../src/api/openapi.js';
+import { openApiPath } from '../../src/api/openapi.js';
+import type { RouteDefinition } from '../../src/api/route.js';
+import { API_ROUTES } from '../../src/api/routes/index.js';
 import { type Hookline, startHookline } from '../support/harness.js';
+import { registeredRoutes } from '../support/express-routes.js';
 import { TestReceiver } from '../support/receiver.js';
 
 /** The OpenAPI document against the running app: same routes, examples that validate, true answers. */
@@ -19,53 +22,25 @@ afterAll(async () => {
   await hookline?.stop();
 });
 
-interface Layer {
-  route?: { path: string | string[]; methods: Record<string, boolean> };
-  rawPath?: string | string[];
-  handle: { stack?: Layer[] };
-}
-
-/** Every route the Express app registers, as `METHOD /full/path` (nested routers included). */
-function registeredRoutes(app: express.Express): string[] {
-  const found: string[] = [];
-  const walk = (stack: Layer[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-        for (const routePath of paths) {
-          for (const [method, on] of Object.entries(layer.route.methods)) {
-            if (on && method !== '_all') found.push(`${method.toUpperCase()} ${prefix}${routePath}`);
-          }
-        }
-      } else if (layer.handle.stack) {
-        const mount = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';
-        walk(layer.handle.stack, prefix + mount);
-      }
-    }
-  };
-  walk((app as unknown as { router: { stack: Layer[] } }).router.stack, '');
-  return found;
-}
-
 async function document(): Promise<any> {
   const response = await fetch(`${hookline.api.url}/openapi.json`);
   expect(response.status).toBe(200);
   return response.json();
 }
 
-function routeSpec(method: string, path: string): RouteSpec {
-  const spec = ROUTES.find((r) => r.method === method && r.path === path);
-  if (!spec) throw new Error(`no route ${method} ${path} in ROUTES`);
+function routeSpec(method: string, path: string): RouteDefinition {
+  const spec = API_ROUTES.find((r) => r.method === method && r.path === path);
+  if (!spec) throw new Error(`no route ${method} ${path} in API_ROUTES`);
   return spec;
 }
 
 /** Checks a real answer against what the document promises for that route. */
-function expectDocumented(method: RouteSpec['method'], path: string, response: { status: number; body: any }) {
+function expectDocumented(method: RouteDefinition['method'], path: string, response: { status: number; body: any }) {
   const spec = routeSpec(method, path);
-  expect(response.status, JSON.stringify(response.body)).toBe(spec.success.status);
+  expect(response.status, JSON.stringify(response.body)).toBe(spec.response.status);
   expect(response.body.status).toBe('success');
-  const data = spec.success.data as z.ZodType;
-  if (spec.success.list) {
+  const data = spec.response.data as z.ZodType;
+  if (spec.response.list) {
     expect(Array.isArray(response.body.data)).toBe(true);
     expect(response.body.meta).toHaveProperty('nextCursor');
     for (const item of response.body.data) expectParses(data, item, `${method} ${path}`);
@@ -93,14 +68,14 @@ describe('OpenAPI document', () => {
       const [method, path] = r.split(' ') as [string, string];
       return `${method} ${openApiPath(path)}`;
     });
-    expect(registeredAsOpenApi.filter((r) => !documented.includes(r)), 'registered but not in src/api/openapi.ts ROUTES').toEqual([]);
+    expect(registeredAsOpenApi.filter((r) => !documented.includes(r)), 'registered but not declared in src/api/routes/').toEqual([]);
     expect(documented.filter((d) => !registeredAsOpenApi.includes(d)), 'documented but not registered').toEqual([]);
   });
 
   it('has example requests that validate against the same zod schemas the API uses', async () => {
     const doc = await document();
     let checked = 0;
-    for (const route of ROUTES) {
+    for (const route of API_ROUTES) {
       const content = doc.paths[openApiPath(route.path)][route.method].requestBody?.content['application/json'];
       for (const [name, example] of Object.entries((content?.examples ?? {}) as Record<string, { value: unknown }>)) {
         expect(route.body, `${route.method} ${route.path} has examples but no body schema`).toBeDefined();

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_ROUTES } from '../../src/api/routes/index.js';
+import { concretePath } from '../support/express-routes.js';
 import { type Hookline, startHookline } from '../support/harness.js';
 
 /** Credentials with a real API: API keys shown once, stored hashed, revocable at once; the 401 and 429 envelopes. */
@@ -32,28 +34,9 @@ function expectUnauthorized(res: { status: number; body: any; headers: Headers }
   expect(res.headers.get('www-authenticate'), what).toMatch(/^Bearer/);
 }
 
+// every declared route that needs a credential, and a /v1 path that is no route at all
 const ROUTES: Array<[string, string]> = [
-  ['GET', '/v1/event-types'],
-  ['POST', '/v1/communities'],
-  ['GET', '/v1/communities'],
-  ['POST', '/v1/communities/cmty_x/api-keys'],
-  ['GET', '/v1/communities/cmty_x/api-keys'],
-  ['PATCH', '/v1/communities/cmty_x/api-keys/key_x'],
-  ['DELETE', '/v1/communities/cmty_x/api-keys/key_x'],
-  ['POST', '/v1/webhooks'],
-  ['GET', '/v1/webhooks'],
-  ['GET', '/v1/webhooks/wh_x'],
-  ['PATCH', '/v1/webhooks/wh_x'],
-  ['DELETE', '/v1/webhooks/wh_x'],
-  ['POST', '/v1/webhooks/wh_x/rotate-secret'],
-  ['POST', '/v1/webhooks/wh_x/test'],
-  ['GET', '/v1/webhooks/wh_x/deliveries'],
-  ['POST', '/v1/webhooks/wh_x/replay'],
-  ['POST', '/v1/events'],
-  ['GET', '/v1/events/evt_x'],
-  ['GET', '/v1/deliveries'],
-  ['GET', '/v1/deliveries/dlv_x'],
-  ['POST', '/v1/deliveries/dlv_x/replay'],
+  ...API_ROUTES.filter((r) => r.access !== 'public').map((r): [string, string] => [r.method.toUpperCase(), concretePath(r.path)]),
   ['GET', '/v1/no-such-route'],
 ];
 

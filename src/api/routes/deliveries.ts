@@ -1,51 +1,79 @@
-import { Router } from 'express';
 import { getDelivery, listAttempts, listAttemptsOf, listDeliveries, markReplayRequested, setDeliveryStatus } from '../../store/deliveries.js';
 import { communityScope } from '../../store/scope.js';
 import { replayDeliveryWorkflow } from '../../temporal/deliveries.js';
-import { actingCommunity, scopeOf } from '../auth.js';
-import type { ApiDeps } from '../deps.js';
-import { ApiError, notFound, sendSuccess } from '../envelope.js';
+import { actingCommunity } from '../auth.js';
+import { ApiError, notFound } from '../envelope.js';
+import { Delivery } from '../responses.js';
+import { defineRoute } from '../route.js';
 import { deliveryListQuery, emptyBody } from '../schemas.js';
-import { parseWith } from '../validate.js';
-import { cursorOrThrow } from './communities.js';
+import { cursorOrThrow } from '../validate.js';
 import { presentDelivery } from './present.js';
 
-export function deliveryRoutes({ db, config, temporal }: ApiDeps): Router {
-  const router = Router();
+/** Deliveries: listing and reading them with their attempts, replaying one. */
+const tag = 'Deliveries';
 
-  router.get('/deliveries', async (req, res) => {
-    const query = parseWith(deliveryListQuery, req.query);
-    const scope = query.communityId ? communityScope(actingCommunity(res, query.communityId)) : scopeOf(res);
-    const page = await listDeliveries(db, scope, { ...query, status: query.status as never }, {
-      limit: query.limit,
-      cursor: cursorOrThrow(query.cursor),
-    });
-    const attempts = await listAttemptsOf(db, scope, page.items.map((d) => d.id));
-    sendSuccess(res, 200, page.items.map((d) => presentDelivery(d, config, attempts.get(d.id) ?? [])), page.nextCursor);
-  });
-
-  router.get('/deliveries/:id', async (req, res) => {
-    const delivery = await getDelivery(db, scopeOf(res), req.params.id);
-    if (!delivery) throw notFound('delivery');
-    sendSuccess(res, 200, presentDelivery(delivery, config, await listAttempts(db, scopeOf(res), delivery.id)));
-  });
-
-  router.post('/deliveries/:id/replay', async (req, res) => {
-    parseWith(emptyBody, req.body ?? {});
-    const delivery = await getDelivery(db, scopeOf(res), req.params.id);
-    if (!delivery) throw notFound('delivery');
-    // pending first, so an attempt that lands right after the signal is not overwritten
-    await markReplayRequested(db, scopeOf(res), delivery.id);
-    try {
-      await replayDeliveryWorkflow(temporal, config, delivery);
-    } catch (error) {
-      await setDeliveryStatus(db, delivery.id, delivery.status, delivery.nextAttemptAt ? new Date(delivery.nextAttemptAt) : null);
-      throw new ApiError(503, 'Temporal is unreachable; the replay was not started', 'Try again in a moment.', null, {
-        'retry-after': '5',
+export const deliveryRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/v1/deliveries',
+    access: 'community',
+    tag,
+    summary: 'List deliveries, newest first',
+    query: deliveryListQuery,
+    response: { status: 200, description: 'a page of deliveries', data: Delivery, list: true },
+    handler: async ({ query, res, scope, deps }) => {
+      const inScope = query.communityId ? communityScope(actingCommunity(res, query.communityId)) : scope;
+      const page = await listDeliveries(deps.db, inScope, { ...query, status: query.status as never }, {
+        limit: query.limit,
+        cursor: cursorOrThrow(query.cursor),
       });
-    }
-    sendSuccess(res, 202, presentDelivery({ ...delivery, status: 'pending' }, config));
-  });
+      const attempts = await listAttemptsOf(deps.db, inScope, page.items.map((d) => d.id));
+      return {
+        status: 200,
+        data: page.items.map((d) => presentDelivery(d, deps.config, attempts.get(d.id) ?? [])),
+        nextCursor: page.nextCursor,
+      };
+    },
+  }),
 
-  return router;
-}
+  defineRoute({
+    method: 'get',
+    path: '/v1/deliveries/:id',
+    access: 'community',
+    tag,
+    summary: 'A delivery with every attempt and its Temporal workflow',
+    response: { status: 200, description: 'the delivery', data: Delivery },
+    handler: async ({ params, scope, deps }) => {
+      const delivery = await getDelivery(deps.db, scope, params.id!);
+      if (!delivery) throw notFound('delivery');
+      return { status: 200, data: presentDelivery(delivery, deps.config, await listAttempts(deps.db, scope, delivery.id)) };
+    },
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/v1/deliveries/:id/replay',
+    access: 'community',
+    tag,
+    summary: 'Replay a delivery (any final status): a fresh run of the schedule, same delivery id',
+    body: emptyBody,
+    response: { status: 202, description: 'replay started', data: Delivery },
+    errors: [400, 401, 404, 429, 503],
+    handler: async ({ params, scope, deps }) => {
+      const { db, config, temporal } = deps;
+      const delivery = await getDelivery(db, scope, params.id!);
+      if (!delivery) throw notFound('delivery');
+      // pending first, so an attempt that lands right after the signal is not overwritten
+      await markReplayRequested(db, scope, delivery.id);
+      try {
+        await replayDeliveryWorkflow(temporal, config, delivery);
+      } catch {
+        await setDeliveryStatus(db, delivery.id, delivery.status, delivery.nextAttemptAt ? new Date(delivery.nextAttemptAt) : null);
+        throw new ApiError(503, 'Temporal is unreachable; the replay was not started', 'Try again in a moment.', null, {
+          'retry-after': '5',
+        });
+      }
+      return { status: 202, data: presentDelivery({ ...delivery, status: 'pending' }, config) };
+    },
+  }),
+];

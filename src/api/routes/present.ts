@@ -1,7 +1,9 @@
 import type { Config } from '../../config.js';
 import type { Attempt, Delivery } from '../../store/deliveries.js';
 import type { DeliveryRef, StoredEvent } from '../../store/events.js';
+import type { ReplayJob } from '../../store/replay-jobs.js';
 import { deliveryWorkflowId } from '../../temporal/deliveries.js';
+import { replayJobWorkflowId } from '../../temporal/replay-jobs.js';
 
 /** How the API shows its resources; one place, so every route shows them alike. */
 export function presentEvent(event: StoredEvent) {
@@ -38,4 +40,8 @@ export function presentDelivery(delivery: Delivery, config: Pick<Config, 'tempor
     temporal: temporalLink(config, delivery.id),
     ...(attempts ? { attempts } : {}),
   };
+}
+
+export function presentReplayJob(job: ReplayJob, config: Pick<Config, 'temporal'>) {
+  return { ...job, temporal: workflowLink(config, replayJobWorkflowId(job.id)) };
 }

@@ -1,54 +1,60 @@
-import { Router } from 'express';
-import { createReplayJob, getReplayJob, markReplayJobFailed, type ReplayJob } from '../../store/replay-jobs.js';
+import { createReplayJob, getReplayJob, markReplayJobFailed } from '../../store/replay-jobs.js';
 import { getWebhook } from '../../store/webhooks.js';
-import type { Config } from '../../config.js';
-import { replayJobWorkflowId, startReplayJobWorkflow } from '../../temporal/replay-jobs.js';
-import { scopeOf } from '../auth.js';
-import type { ApiDeps } from '../deps.js';
-import { ApiError, notFound, sendSuccess } from '../envelope.js';
+import { startReplayJobWorkflow } from '../../temporal/replay-jobs.js';
+import { ApiError, notFound } from '../envelope.js';
+import { ReplayJob } from '../responses.js';
+import { defineRoute } from '../route.js';
 import { webhookReplayBody } from '../schemas.js';
-import { parseWith } from '../validate.js';
-import { workflowLink } from './present.js';
+import { presentReplayJob } from './present.js';
 
 /**
- * Bulk replay (SPEC §2): `POST /v1/webhooks/:id/replay {since, until?}` answers 202 with a job that
- * replays every failed delivery of the webhook created in the window, durably (a workflow) and at
- * a bounded rate; `GET /v1/replay-jobs/:id` reads its progress back.
+ * Bulk replay: `POST /v1/webhooks/:id/replay {since, until?}` answers 202 with a job that replays
+ * every failed delivery of the webhook created in the window, durably (a workflow) and at a bounded
+ * rate; `GET /v1/replay-jobs/:id` reads its progress back (docs/delivery.md#bulk-replay).
  */
-export function replayJobRoutes({ db, config, temporal, logger }: ApiDeps): Router {
-  const router = Router();
+const tag = 'Deliveries';
 
-  router.post('/webhooks/:id/replay', async (req, res) => {
-    const body = parseWith(webhookReplayBody, req.body ?? {});
-    const webhook = await getWebhook(db, scopeOf(res), req.params.id);
-    if (!webhook) throw notFound('webhook');
-    const job = await createReplayJob(db, {
-      communityId: webhook.communityId,
-      webhookId: webhook.id,
-      since: body.since,
-      until: body.until ?? null,
-    });
-    try {
-      await startReplayJobWorkflow(temporal, config, job);
-    } catch (error) {
-      logger.warn({ err: error, jobId: job.id }, 'could not start a replay job');
-      await markReplayJobFailed(db, job.id);
-      throw new ApiError(503, 'Temporal is unreachable; the replay job was not started', 'Try again in a moment.', null, {
-        'retry-after': '5',
-      });
-    }
-    sendSuccess(res, 202, presentReplayJob(job, config));
-  });
+export const replayJobRoutes = [
+  defineRoute({
+    method: 'post',
+    path: '/v1/webhooks/:id/replay',
+    access: 'community',
+    tag,
+    summary: 'Replay every failed delivery of this webhook created in a window, as a job',
+    description: 'The job runs durably (a workflow) at a bounded rate (BULK_REPLAY_RATE); read its progress at GET /v1/replay-jobs/{id}.',
+    body: webhookReplayBody,
+    response: { status: 202, description: 'the job, started', data: ReplayJob },
+    errors: [400, 401, 404, 429, 503],
+    examples: { lastDay: { since: '2026-11-28T12:00:00Z' }, window: { since: '2026-11-28T00:00:00Z', until: '2026-11-29T00:00:00Z' } },
+    handler: async ({ params, body, scope, deps }) => {
+      const { db, config, temporal, logger } = deps;
+      const webhook = await getWebhook(db, scope, params.id!);
+      if (!webhook) throw notFound('webhook');
+      const job = await createReplayJob(db, { communityId: webhook.communityId, webhookId: webhook.id, since: body.since, until: body.until ?? null });
+      try {
+        await startReplayJobWorkflow(temporal, config, job);
+      } catch (error) {
+        logger.warn({ err: error, jobId: job.id }, 'could not start a replay job');
+        await markReplayJobFailed(db, job.id);
+        throw new ApiError(503, 'Temporal is unreachable; the replay job was not started', 'Try again in a moment.', null, {
+          'retry-after': '5',
+        });
+      }
+      return { status: 202, data: presentReplayJob(job, config) };
+    },
+  }),
 
-  router.get('/replay-jobs/:id', async (req, res) => {
-    const job = await getReplayJob(db, scopeOf(res), req.params.id);
-    if (!job) throw notFound('replay job');
-    sendSuccess(res, 200, presentReplayJob(job, config));
-  });
-
-  return router;
-}
-
-export function presentReplayJob(job: ReplayJob, config: Pick<Config, 'temporal'>) {
-  return { ...job, temporal: workflowLink(config, replayJobWorkflowId(job.id)) };
-}
+  defineRoute({
+    method: 'get',
+    path: '/v1/replay-jobs/:id',
+    access: 'community',
+    tag,
+    summary: 'A replay job and its progress',
+    response: { status: 200, description: 'the job', data: ReplayJob },
+    handler: async ({ params, scope, deps }) => {
+      const job = await getReplayJob(deps.db, scope, params.id!);
+      if (!job) throw notFound('replay job');
+      return { status: 200, data: presentReplayJob(job, deps.config) };
+    },
+  }),
+];

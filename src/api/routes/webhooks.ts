@@ -1,170 +1,239 @@
-import { Router } from 'express';
+import { z } from 'zod';
+import { subscriptionProblem } from '../../catalog/event-types.js';
+import { dispatchOrLeaveToSweeper } from '../../delivery/dispatch.js';
 import { checkUrl, destinationPolicy } from '../../destination/index.js';
-import { dispatchDeliveries } from '../../delivery/dispatch.js';
 import { communityExists } from '../../store/communities.js';
 import { listAttemptsOf, listDeliveries, listPendingDeliveryIds } from '../../store/deliveries.js';
 import { recordEvent } from '../../store/events.js';
-import {
-  createWebhook,
-  deleteWebhook,
-  getWebhook,
-  listWebhooks,
-  rotateWebhookSecret,
-  updateWebhook,
-} from '../../store/webhooks.js';
 import { communityScope } from '../../store/scope.js';
+import { createWebhook, deleteWebhook, getWebhook, listWebhooks, rotateWebhookSecret, updateWebhook } from '../../store/webhooks.js';
 import { signalDeliveries } from '../../temporal/deliveries.js';
-import { actingCommunity, principalOf, scopeOf } from '../auth.js';
+import { actingCommunity } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
-import { ApiError, notFound, sendSuccess } from '../envelope.js';
+import { ApiError, notFound } from '../envelope.js';
+import { Delivery, EventAccepted, nullableTs, Webhook, WebhookCreated } from '../responses.js';
+import { defineRoute } from '../route.js';
 import { createWebhookBody, emptyBody, listQuery, updateWebhookBody, webhookDeliveryListQuery } from '../schemas.js';
-import { parseWith } from '../validate.js';
-import { cursorOrThrow } from './communities.js';
+import { cursorOrThrow } from '../validate.js';
 import { presentDelivery, presentEventAccepted } from './present.js';
 
-export function webhookRoutes(deps: ApiDeps): Router {
-  const { db, box, config, temporal, logger } = deps;
-  const router = Router();
+/** Webhooks: registering, changing, deleting, rotating the secret, the test button, recent deliveries. */
+const tag = 'Webhooks';
 
-  /** SSRF defence at save time: the URL's text and every address its name resolves to. */
-  async function checkedUrl(raw: string): Promise<string> {
-    const result = await checkUrl(raw, destinationPolicy(config.delivery));
-    if (!result.ok) {
-      throw new ApiError(400, `invalid url: ${result.message}`, solutionFor(result.code), [
-        { field: 'url', message: result.message, code: result.code },
-      ]);
-    }
-    return result.url.href;
+/** SSRF defence at save time: the URL's text and every address its name resolves to. */
+async function checkedUrl(deps: ApiDeps, raw: string): Promise<string> {
+  const result = await checkUrl(raw, destinationPolicy(deps.config.delivery));
+  if (!result.ok) {
+    throw new ApiError(400, `invalid url: ${result.message}`, solutionFor(result.code), [
+      { field: 'url', message: result.message, code: result.code },
+    ]);
   }
+  return result.url.href;
+}
 
-  router.post('/webhooks', async (req, res) => {
-    const body = parseWith(createWebhookBody, req.body);
-    const communityId = actingCommunity(res, body.communityId);
-    if (principalOf(res).kind === 'admin' && !(await communityExists(db, communityId))) throw notFound('community');
-    const url = await checkedUrl(body.url);
-    const { webhook, secret } = await createWebhook(db, box, communityId, {
-      ...body,
-      url,
-      encryption: body.encryption as Parameters<typeof createWebhook>[3]['encryption'],
-    });
-    sendSuccess(res, 201, { ...webhook, secret });
-  });
+export const webhookRoutes = [
+  defineRoute({
+    method: 'post',
+    path: '/v1/webhooks',
+    access: 'community',
+    tag,
+    summary: 'Register a webhook (its signing secret is shown this once)',
+    body: createWebhookBody,
+    response: { status: 201, description: 'the webhook and its secret', data: WebhookCreated },
+    examples: {
+      json: { url: 'https://example.com/webhooks/hookline', events: ['user.joined', 'message.posted'], description: 'CRM sync' },
+      encryptedXml: {
+        url: 'https://example.com/webhooks/xml',
+        format: 'xml',
+        events: ['store.item.purchased'],
+        encryption: { enabled: true, algorithm: 'aes-256-gcm', key: '0123456789abcdef0123456789abcdef' },
+      },
+      channel: { url: 'https://example.com/webhooks/general', events: ['channel.message.posted'], channelIds: ['ch_general'] },
+    },
+    handler: async ({ body, res, principal, deps }) => {
+      const communityId = actingCommunity(res, body.communityId);
+      if (principal.kind === 'admin' && !(await communityExists(deps.db, communityId))) throw notFound('community');
+      const url = await checkedUrl(deps, body.url);
+      const { webhook, secret } = await createWebhook(deps.db, deps.box, communityId, {
+        ...body,
+        url,
+        encryption: body.encryption as Parameters<typeof createWebhook>[3]['encryption'],
+      });
+      return { status: 201, data: { ...webhook, secret } };
+    },
+  }),
 
-  router.get('/webhooks', async (req, res) => {
-    const query = parseWith(listQuery, req.query);
-    const scope = query.communityId ? communityScope(actingCommunity(res, query.communityId)) : scopeOf(res);
-    const page = await listWebhooks(db, scope, { limit: query.limit, cursor: cursorOrThrow(query.cursor) });
-    sendSuccess(res, 200, page.items, page.nextCursor);
-  });
+  defineRoute({
+    method: 'get',
+    path: '/v1/webhooks',
+    access: 'community',
+    tag,
+    summary: 'List webhooks',
+    query: listQuery,
+    response: { status: 200, description: 'a page of webhooks', data: Webhook, list: true },
+    handler: async ({ query, res, scope, deps }) => {
+      const inScope = query.communityId ? communityScope(actingCommunity(res, query.communityId)) : scope;
+      const page = await listWebhooks(deps.db, inScope, { limit: query.limit, cursor: cursorOrThrow(query.cursor) });
+      return { status: 200, data: page.items, nextCursor: page.nextCursor };
+    },
+  }),
 
-  router.get('/webhooks/:id', async (req, res) => {
-    const webhook = await getWebhook(db, scopeOf(res), req.params.id);
-    if (!webhook) throw notFound('webhook');
-    sendSuccess(res, 200, webhook);
-  });
+  defineRoute({
+    method: 'get',
+    path: '/v1/webhooks/:id',
+    access: 'community',
+    tag,
+    summary: 'Read a webhook',
+    response: { status: 200, description: 'the webhook', data: Webhook },
+    handler: async ({ params, scope, deps }) => {
+      const webhook = await getWebhook(deps.db, scope, params.id!);
+      if (!webhook) throw notFound('webhook');
+      return { status: 200, data: webhook };
+    },
+  }),
 
-  router.patch('/webhooks/:id', async (req, res) => {
-    const body = parseWith(updateWebhookBody, req.body);
-    const current = await getWebhook(db, scopeOf(res), req.params.id);
-    if (!current) throw notFound('webhook');
-    const events = body.events ?? current.events;
-    const channelIds = body.channelIds !== undefined ? body.channelIds : current.channelIds;
-    if (events.includes('channel.message.posted') && !channelIds?.length) {
-      throw new ApiError(400, 'invalid channelIds: required when subscribing to channel.message.posted', 'Add channelIds.', [
-        { field: 'channelIds', message: 'required (at least one) when subscribing to channel.message.posted' },
-      ]);
-    }
-    if (body.encryption?.enabled && body.encryption.key === undefined && !current.encryption.enabled) {
-      throw new ApiError(400, 'invalid encryption.key: required when enabling encryption', 'Add a 32-character key.', [
-        { field: 'encryption.key', message: 'required when encryption is enabled' },
-      ]);
-    }
-    const url = body.url !== undefined ? await checkedUrl(body.url) : undefined;
-    const updated = await updateWebhook(db, box, scopeOf(res), req.params.id, {
-      ...body,
-      url,
-      encryption: body.encryption as Parameters<typeof updateWebhook>[4]['encryption'],
-    });
-    if (!updated) throw notFound('webhook');
-    if (!updated.before.active && updated.after.active) {
-      // held deliveries wait on this signal; they also re-check on their own every hour
-      await signalDeliveries(temporal, await listPendingDeliveryIds(db, updated.after.id), 'resume').catch((error: unknown) =>
-        logger.warn({ err: error, webhookId: updated.after.id }, 'could not signal held deliveries; they resume on their next check'),
+  defineRoute({
+    method: 'patch',
+    path: '/v1/webhooks/:id',
+    access: 'community',
+    tag,
+    summary: 'Change a webhook; changes reach the next attempt',
+    description: 'Setting `active` to true resumes the deliveries that waited while it was disabled.',
+    body: updateWebhookBody,
+    response: { status: 200, description: 'the webhook', data: Webhook },
+    examples: { disable: { active: false }, retarget: { url: 'https://example.com/webhooks/v2', events: ['user.joined'] } },
+    handler: async ({ params, body, scope, deps }) => {
+      const current = await getWebhook(deps.db, scope, params.id!);
+      if (!current) throw notFound('webhook');
+      // the subscription as it will be after the change must still satisfy the catalog's rules
+      const problem = subscriptionProblem({
+        events: body.events ?? current.events,
+        channelIds: body.channelIds !== undefined ? body.channelIds : current.channelIds,
+      });
+      if (problem) throw new ApiError(400, `invalid ${problem.field}: ${problem.message}`, `Add ${problem.field}.`, [problem]);
+      if (body.encryption?.enabled && body.encryption.key === undefined && !current.encryption.enabled) {
+        throw new ApiError(400, 'invalid encryption.key: required when enabling encryption', 'Add a 32-character key.', [
+          { field: 'encryption.key', message: 'required when encryption is enabled' },
+        ]);
+      }
+      const url = body.url !== undefined ? await checkedUrl(deps, body.url) : undefined;
+      const updated = await updateWebhook(deps.db, deps.box, scope, params.id!, {
+        ...body,
+        url,
+        encryption: body.encryption as Parameters<typeof updateWebhook>[4]['encryption'],
+      });
+      if (!updated) throw notFound('webhook');
+      if (!updated.before.active && updated.after.active) {
+        // held deliveries wait on this signal; they also re-check on their own every hour
+        await signalDeliveries(deps.temporal, await listPendingDeliveryIds(deps.db, updated.after.id), 'resume').catch((error: unknown) =>
+          deps.logger.warn({ err: error, webhookId: updated.after.id }, 'could not signal held deliveries; they resume on their next check'),
+        );
+      }
+      return { status: 200, data: updated.after };
+    },
+  }),
+
+  defineRoute({
+    method: 'delete',
+    path: '/v1/webhooks/:id',
+    access: 'community',
+    tag,
+    summary: 'Delete a webhook; its pending deliveries are cancelled',
+    body: emptyBody,
+    response: {
+      status: 200,
+      description: 'deleted',
+      data: z.object({ id: z.string(), deleted: z.literal(true), cancelledDeliveries: z.number().int() }),
+    },
+    handler: async ({ params, scope, deps }) => {
+      const cancelled = await deleteWebhook(deps.db, scope, params.id!);
+      if (!cancelled) throw notFound('webhook');
+      await signalDeliveries(deps.temporal, cancelled, 'cancel').catch((error: unknown) =>
+        deps.logger.warn({ err: error, webhookId: params.id }, 'could not signal cancelled deliveries; they stop at their next attempt'),
       );
-    }
-    sendSuccess(res, 200, updated.after);
-  });
+      return { status: 200, data: { id: params.id, deleted: true, cancelledDeliveries: cancelled.length } };
+    },
+  }),
 
-  router.delete('/webhooks/:id', async (req, res) => {
-    parseWith(emptyBody, req.body ?? {});
-    const cancelled = await deleteWebhook(db, scopeOf(res), req.params.id);
-    if (!cancelled) throw notFound('webhook');
-    await signalDeliveries(temporal, cancelled, 'cancel').catch((error: unknown) =>
-      logger.warn({ err: error, webhookId: req.params.id }, 'could not signal cancelled deliveries; they stop at their next attempt'),
-    );
-    sendSuccess(res, 200, { id: req.params.id, deleted: true, cancelledDeliveries: cancelled.length });
-  });
+  defineRoute({
+    method: 'post',
+    path: '/v1/webhooks/:id/rotate-secret',
+    access: 'community',
+    tag,
+    summary: 'Rotate the signing secret; the old one keeps signing beside it for SECRET_ROTATION_GRACE',
+    body: emptyBody,
+    response: {
+      status: 200,
+      description: 'the new secret, shown this once',
+      data: z.object({ secret: z.string(), previousSecretExpiresAt: nullableTs }),
+    },
+    handler: async ({ params, scope, deps }) => {
+      const rotated = await rotateWebhookSecret(deps.db, deps.box, scope, params.id!, deps.config.secretRotationGraceMs);
+      if (!rotated) throw notFound('webhook');
+      return { status: 200, data: { secret: rotated.secret, previousSecretExpiresAt: rotated.previousExpiresAt } };
+    },
+  }),
 
-  router.post('/webhooks/:id/rotate-secret', async (req, res) => {
-    parseWith(emptyBody, req.body ?? {});
-    const rotated = await rotateWebhookSecret(db, box, scopeOf(res), req.params.id, config.secretRotationGraceMs);
-    if (!rotated) throw notFound('webhook');
-    sendSuccess(res, 200, { secret: rotated.secret, previousSecretExpiresAt: rotated.previousExpiresAt });
-  });
+  defineRoute({
+    method: 'post',
+    path: '/v1/webhooks/:id/test',
+    access: 'community',
+    tag,
+    summary: 'Send a webhook.test event to this webhook alone',
+    body: emptyBody,
+    response: { status: 202, description: 'accepted', data: EventAccepted },
+    errors: [400, 401, 404, 409, 429],
+    handler: async ({ params, scope, deps }) => {
+      const webhook = await getWebhook(deps.db, scope, params.id!);
+      if (!webhook) throw notFound('webhook');
+      // a disabled webhook gets no new deliveries (docs/delivery.md); a test would sit held, unseen
+      if (!webhook.active) {
+        throw new ApiError(409, 'the webhook is disabled, so a test event would not be sent', 'Enable it (PATCH {"active": true}) and send the test again.', [
+          { field: 'active', message: `is false (${webhook.disabledReason ?? 'disabled'})` },
+        ]);
+      }
+      const result = await recordEvent(deps.db, {
+        communityId: webhook.communityId,
+        type: 'webhook.test',
+        occurredAt: new Date(),
+        data: { message: 'This is a test event from Hookline.' },
+        onlyWebhookId: webhook.id,
+      });
+      if (result.outcome === 'conflict') throw new Error('a fresh test event cannot conflict');
+      await dispatchOrLeaveToSweeper(
+        deps,
+        result.deliveries.map((d) => ({ ...d, communityId: webhook.communityId, eventType: 'webhook.test' })),
+      );
+      return { status: 202, data: presentEventAccepted(result.event, result.deliveries) };
+    },
+  }),
 
-  router.post('/webhooks/:id/test', async (req, res) => {
-    parseWith(emptyBody, req.body ?? {});
-    const webhook = await getWebhook(db, scopeOf(res), req.params.id);
-    if (!webhook) throw notFound('webhook');
-    // a disabled webhook gets no new deliveries (SPEC §5); a test would sit held, unseen
-    if (!webhook.active) {
-      throw new ApiError(409, 'the webhook is disabled, so a test event would not be sent', 'Enable it (PATCH {"active": true}) and send the test again.', [
-        { field: 'active', message: `is false (${webhook.disabledReason ?? 'disabled'})` },
-      ]);
-    }
-    const result = await recordEvent(db, {
-      communityId: webhook.communityId,
-      type: 'webhook.test',
-      occurredAt: new Date(),
-      data: { message: 'This is a test event from Hookline.' },
-      onlyWebhookId: webhook.id,
-    });
-    if (result.outcome === 'conflict') throw new Error('a fresh test event cannot conflict');
-    await dispatchOrLeaveToSweeper(deps, result.deliveries.map((d) => ({ ...d, communityId: webhook.communityId, eventType: 'webhook.test' })));
-    sendSuccess(res, 202, presentEventAccepted(result.event, result.deliveries));
-  });
-
-  router.get('/webhooks/:id/deliveries', async (req, res) => {
-    const webhook = await getWebhook(db, scopeOf(res), req.params.id);
-    if (!webhook) throw notFound('webhook');
-    const query = parseWith(webhookDeliveryListQuery, req.query);
-    const page = await listDeliveries(
-      db,
-      scopeOf(res),
-      { ...query, webhookId: webhook.id, status: query.status as never },
-      { limit: query.limit, cursor: cursorOrThrow(query.cursor) },
-    );
-    const attempts = await listAttemptsOf(db, scopeOf(res), page.items.map((d) => d.id));
-    sendSuccess(res, 200, page.items.map((d) => presentDelivery(d, config, attempts.get(d.id) ?? [])), page.nextCursor);
-  });
-
-  return router;
-}
-
-/**
- * Starts the workflows of just-recorded deliveries. They are already durable in Postgres, so when
- * Temporal cannot be reached the request still succeeds and the dispatch sweeper starts them later.
- */
-export async function dispatchOrLeaveToSweeper(
-  { temporal, config, db, logger }: ApiDeps,
-  deliveries: { id: string; webhookId: string; communityId: string; eventType: string }[],
-): Promise<void> {
-  try {
-    await dispatchDeliveries(temporal, config, db, deliveries);
-  } catch (error) {
-    logger.warn({ err: error, count: deliveries.length }, 'could not start delivery workflows now; the sweeper will');
-  }
-}
+  defineRoute({
+    method: 'get',
+    path: '/v1/webhooks/:id/deliveries',
+    access: 'community',
+    tag: 'Deliveries',
+    summary: 'Recent deliveries of a webhook, newest first',
+    query: webhookDeliveryListQuery,
+    response: { status: 200, description: 'a page of deliveries', data: Delivery, list: true },
+    handler: async ({ params, query, scope, deps }) => {
+      const webhook = await getWebhook(deps.db, scope, params.id!);
+      if (!webhook) throw notFound('webhook');
+      const page = await listDeliveries(
+        deps.db,
+        scope,
+        { ...query, webhookId: webhook.id, status: query.status as never },
+        { limit: query.limit, cursor: cursorOrThrow(query.cursor) },
+      );
+      const attempts = await listAttemptsOf(deps.db, scope, page.items.map((d) => d.id));
+      return {
+        status: 200,
+        data: page.items.map((d) => presentDelivery(d, deps.config, attempts.get(d.id) ?? [])),
+        nextCursor: page.nextCursor,
+      };
+    },
+  }),
+];
 
 function solutionFor(code: string): string {
   switch (code) {

@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { DELIVERY_STATUSES } from '../store/deliveries.js';
+import { ENCRYPTION_ALGORITHMS } from '../wire/encrypt.js';
+
+/**
+ * What the API answers, as zod schemas: the documentation of the presenters (src/api/routes/present.ts),
+ * turned into the OpenAPI document's response schemas. test/integration/ops-openapi.test.ts checks
+ * real answers against them.
+ */
+export const ts = z.iso.datetime({ offset: true });
+export const nullableTs = ts.nullable();
+
+/** What the API answers: documentation of the presenters (the test checks real answers against it). */
+export const Community = z.object({ id: z.string(), name: z.string(), createdAt: ts }).meta({ id: 'Community' });
+export const ApiKey = z
+  .object({
+    id: z.string(),
+    communityId: z.string(),
+    name: z.string(),
+    prefix: z.string().describe('the first characters of the key, to recognise it'),
+    disabled: z.boolean(),
+    lastUsedAt: nullableTs,
+    createdAt: ts,
+  })
+  .meta({ id: 'ApiKey' });
+export const ApiKeyCreated = ApiKey.extend({ key: z.string().describe('shown this once') }).meta({ id: 'ApiKeyCreated' });
+export const Webhook = z
+  .object({
+    id: z.string(),
+    communityId: z.string(),
+    url: z.string(),
+    description: z.string().nullable(),
+    format: z.enum(['json', 'xml']),
+    events: z.array(z.string()),
+    channelIds: z.array(z.string()).nullable(),
+    active: z.boolean(),
+    disabledReason: z.string().nullable().describe('why Hookline disabled it, e.g. "gone" after a 410'),
+    encryption: z.object({ enabled: z.boolean(), algorithm: z.enum(ENCRYPTION_ALGORITHMS as [string, ...string[]]).nullable() }),
+    createdAt: ts,
+    updatedAt: ts,
+  })
+  .meta({ id: 'Webhook' });
+export const WebhookCreated = Webhook.extend({
+  secret: z.string().describe('the signing secret (whsec_…), shown this once'),
+}).meta({ id: 'WebhookCreated' });
+export const Event = z
+  .object({
+    id: z.string(),
+    externalId: z.string().nullable(),
+    communityId: z.string(),
+    type: z.string(),
+    occurredAt: ts,
+    data: z.unknown(),
+    createdAt: ts,
+  })
+  .meta({ id: 'Event' });
+export const Attempt = z
+  .object({
+    attemptNumber: z.number().int(),
+    startedAt: ts,
+    durationMs: z.number(),
+    request: z.object({ url: z.string(), headers: z.record(z.string(), z.string()) }),
+    response: z
+      .object({ status: z.number().int(), headers: z.record(z.string(), z.string()), body: z.string(), bodyTruncated: z.boolean() })
+      .nullable(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  })
+  .meta({ id: 'Attempt' });
+export const Delivery = z
+  .object({
+    id: z.string(),
+    communityId: z.string(),
+    eventId: z.string(),
+    webhookId: z.string(),
+    eventType: z.string(),
+    status: z.enum(DELIVERY_STATUSES as [string, ...string[]]),
+    attemptCount: z.number().int(),
+    lastAttemptAt: nullableTs,
+    nextAttemptAt: nullableTs,
+    createdAt: ts,
+    updatedAt: ts,
+    temporal: z.object({ workflowId: z.string(), uiUrl: z.string() }),
+    attempts: z.array(Attempt).optional(),
+  })
+  .meta({ id: 'Delivery' });
+export const EventAccepted = z
+  .object({ event: Event, deliveries: z.array(z.object({ id: z.string(), webhookId: z.string() })) })
+  .meta({ id: 'EventAccepted' });
+export const EventType = z
+  .object({
+    type: z.string(),
+    name: z.string(),
+    schemaName: z.string(),
+    description: z.string(),
+    source: z.boolean(),
+    schema: z.unknown().describe('JSON Schema of the event data'),
+    example: z.unknown(),
+  })
+  .meta({ id: 'EventType' });
+
+export const ReplayJob = z
+  .object({
+    id: z.string(),
+    communityId: z.string(),
+    webhookId: z.string(),
+    since: ts,
+    until: nullableTs,
+    status: z.enum(['running', 'completed', 'failed']),
+    total: z.number().int().describe('failed deliveries replayed or to replay; final once completed'),
+    done: z.number().int(),
+    failed: z.number().int(),
+    createdAt: ts,
+    updatedAt: ts,
+    completedAt: nullableTs,
+    temporal: z.object({ workflowId: z.string(), uiUrl: z.string() }),
+  })
+  .meta({ id: 'ReplayJob' });
+
+/** The `temporal` link of a delivery or a replay job. */
+export const TemporalLink = z.object({ workflowId: z.string(), uiUrl: z.string() });
