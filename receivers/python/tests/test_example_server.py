@@ -4,6 +4,7 @@ import http.client
 import io
 import json
 import threading
+import time
 from collections.abc import Iterator
 from typing import Optional
 
@@ -13,12 +14,20 @@ from hookline_receiver import example_server
 from _support import KEY, OTHER_SECRET, PURCHASE, SECRET, as_xml_reads_back, make_delivery, sign
 
 
+class SlowOut(io.StringIO):
+    """stdout as a pipe can be: each write may let another thread run."""
+
+    def write(self, text: str) -> int:
+        time.sleep(0.002)
+        return super().write(text)
+
+
 class Running:
     def __init__(self, encryption_key: Optional[str]) -> None:
-        self.out = io.StringIO()
+        self.out = SlowOut()
         self.server = example_server.make_server(SECRET, encryption_key, "127.0.0.1", 0, out=self.out)
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     def post(self, body: object, headers: dict[str, str], **kwargs: object) -> tuple[int, str]:
@@ -100,3 +109,15 @@ def test_main_refuses_a_bad_configuration(monkeypatch: pytest.MonkeyPatch, capsy
     monkeypatch.setenv("HOOKLINE_ENCRYPTION_KEY", "too short")
     assert example_server.main() == 1
     assert "32 bytes" in capsys.readouterr().err
+
+
+def test_concurrent_deliveries_print_whole_lines(server: Running) -> None:
+    deliveries = [make_delivery(PURCHASE, "xml", "aes-256-gcm", msg_id=f"dlv_{i}") for i in range(24)]
+    statuses: list[int] = []
+    threads = [threading.Thread(target=lambda d=d: statuses.append(server.post(d[0].encode(), d[1])[0])) for d in deliveries]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [204] * len(deliveries)
+    assert sorted(str(line["delivery_id"]) for line in server.lines()) == sorted(f"dlv_{i}" for i in range(24))

@@ -67,11 +67,12 @@ def make_server(
             except ReceiverError as error:
                 self._answer(400, f"cannot read the body: {error}")
                 return
-            with lock:
-                new = delivery.delivery_id not in seen
-                seen.add(delivery.delivery_id)
-            if new:
-                print(json.dumps(dataclasses.asdict(delivery)), file=out or sys.stdout, flush=True)
+            with lock:  # requests are handled on threads: one whole line at a time
+                if delivery.delivery_id not in seen:
+                    seen.add(delivery.delivery_id)
+                    stream = out or sys.stdout
+                    stream.write(json.dumps(dataclasses.asdict(delivery)) + "\n")
+                    stream.flush()
             self._answer(204)
 
         def _read_body(self) -> bytes:
