@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
@@ -130,13 +130,16 @@ describe('the Python kit installed outside the repository', () => {
     expect(path.relative(venv.dir, file!).startsWith('..')).toBe(false);
     expect(file).toContain(`${path.sep}site-packages${path.sep}hookline_receiver${path.sep}`);
     expect(realpathSync(prefix!)).toBe(path.join(venv.dir, 'venv'));
+    expect(existsSync(path.join(path.dirname(file!), 'py.typed')), 'the wheel marks the package typed').toBe(true);
   });
 
   it('passes its own unit tests (pytest) against the installed wheel', async () => {
     // -p no:cacheprovider and PYTHONDONTWRITEBYTECODE: nothing is written into the checkout
     const output = await run(venv.python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', path.join(KIT, 'tests')], venv.dir, 120_000);
+    // pytest exits non-zero on any failure or error (run rejects); also refuse a run that collected nothing
     const summary = output.trim().split('\n').at(-1) ?? '';
-    expect(summary, output).toMatch(/^\d+ passed in /);
+    expect(summary, output).toMatch(/^\d+ passed\b/);
+    expect(summary, output).not.toMatch(/failed|error/);
   }, 150_000);
 });
 
