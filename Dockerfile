@@ -1,7 +1,9 @@
-# Hookline: one image for the API, the workers and the one-shot setup (see docker-compose.yml).
-# Node 20 on Debian bookworm: the Temporal SDK's native core ships prebuilt for glibc.
+# Hookline: one image for the API, the workers and the migration job (see docker-compose.yml).
+# Node 24, an LTS line supported until 2028-04-30 and one the Temporal TypeScript SDK supports, on
+# Debian 13 (trixie): the SDK's native core ships prebuilt for linux-gnu (glibc) only, so no alpine.
+# The major line is pinned; `docker compose build --pull` picks up its patch releases.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-trixie-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -12,10 +14,12 @@ COPY . .
 # run node on dist/ (tsx stays a dependency for the `hookline` command, bin/hookline.js).
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim
+FROM node:24-trixie-slim
 ENV NODE_ENV=production
 WORKDIR /app
-COPY --from=build --chown=node:node /app /app
+# Owned by root (COPY without --chown), readable by all: the process, as the unprivileged user
+# node (uid 1000), can run the code but not change it. Nothing at run time writes under /app.
+COPY --from=build /app /app
 USER node
 # API, worker metrics (WORKER_METRICS_PORT), Temporal SDK metrics (TEMPORAL_METRICS_ADDRESS)
 EXPOSE 3000 9464 9465

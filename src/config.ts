@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDurationList } from './durations.js';
+import { resolveEnvFiles } from './env-files.js';
 import { type PortList, parsePortList } from './ports.js';
 
 /**
@@ -142,6 +143,7 @@ export class ConfigError extends Error {}
 
 /** Reads the environment. Empty strings count as unset, so `FOO= npm start` means the default. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  env = resolveEnvFiles(env, ConfigError); // ADMIN_TOKEN_FILE, SECRETS_KEY_FILE, DATABASE_PASSWORD_FILE… (src/env-files.ts)
   const cleaned = Object.fromEntries(
     Object.keys(schema.shape).flatMap((key) => {
       const value = env[key];
@@ -200,8 +202,19 @@ function temporalTls(c: RawConfig): TemporalTls | undefined {
 /** A config whose secrets are known to be present (after `npm start` filled the gaps). */
 export type ReadyConfig = Config & { adminToken: string; secretsKey: string };
 
-export function requireSecrets(config: Config): ReadyConfig {
-  if (!config.adminToken) throw new ConfigError('invalid configuration: ADMIN_TOKEN is required');
-  if (!config.secretsKey) throw new ConfigError('invalid configuration: SECRETS_KEY is required');
-  return config as ReadyConfig;
+type SecretField = 'adminToken' | 'secretsKey';
+const SECRET_VARIABLES: Record<SecretField, string> = { adminToken: 'ADMIN_TOKEN', secretsKey: 'SECRETS_KEY' };
+
+/**
+ * Stops with one line when a secret this process needs is missing: by default both (the API,
+ * `npm start`); the worker passes ['secretsKey'] (it never checks the admin token), and the
+ * migration job needs neither, so each process is given only the secrets it uses.
+ */
+export function requireSecrets(config: Config): ReadyConfig;
+export function requireSecrets<K extends SecretField>(config: Config, needed: readonly K[]): Config & { [P in K]: string };
+export function requireSecrets(config: Config, needed: readonly SecretField[] = ['adminToken', 'secretsKey']): Config {
+  for (const field of needed) {
+    if (!config[field]) throw new ConfigError(`invalid configuration: ${SECRET_VARIABLES[field]} is required`);
+  }
+  return config;
 }

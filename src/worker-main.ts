@@ -15,7 +15,7 @@ import { type RunningWorker, startWorker } from './worker.js';
 const loaded = loadConfigOrExit();
 let config;
 try {
-  config = requireSecrets(loaded);
+  config = requireSecrets(loaded, ['secretsKey']); // the worker never checks the admin token
 } catch (error) {
   process.stderr.write(`${(error as Error).message}\n`);
   process.exit(1);

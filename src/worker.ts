@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities/index.js';
-import type { ReadyConfig } from './config.js';
+import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import { createDeliveryAgent } from './delivery/send.js';
 import { startDispatchSweeper } from './delivery/dispatch.js';
@@ -46,7 +46,8 @@ export const WORKER_TUNING: Partial<WorkerOptions> = {
 };
 
 export interface WorkerDeps {
-  config: ReadyConfig;
+  /** The worker needs SECRETS_KEY (it opens sealed secrets), never ADMIN_TOKEN. */
+  config: Config & { secretsKey: string };
   db: Db;
   box: SecretBox;
   logger: Logger;
