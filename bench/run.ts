@@ -38,7 +38,7 @@ import {
   sustainedScenario,
   sustainedSetup,
   warmHookline,
-} from './scenarios.js';
+} from './scenarios/index.js';
 import {
   type BenchDatabase,
   type Floor,

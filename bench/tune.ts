@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { progressDone, type Spread } from './lib.js';
-import { type FloorVariant, floorScenario, type Profile } from './scenarios.js';
+import { type FloorVariant, floorScenario, type Profile } from './scenarios/index.js';
 import { type DevServerOptions, Receiver, startFloor, startTemporal } from './stack.js';
 
 interface Variant {

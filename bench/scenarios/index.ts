@@ -1,0 +1,10 @@
+// The scenarios of `npm run bench`, one file each; each returns plain figures (medians with min and
+// max over its runs) for the table and bench/results.json. Method and figures: BENCHMARKS.md.
+export { apiScenario } from './api.js';
+export { fanoutScenario } from './fanout.js';
+export { type FloorVariant, floorIssue, floorScenario } from './floor.js';
+export { cpuMeter } from './measure.js';
+export { parkedScenario } from './parked.js';
+export { FULL, type Profile, QUICK } from './profile.js';
+export { rawScenario } from './raw.js';
+export { floorAndSustained, type SustainedSetup, sustainedScenario, sustainedSetup, warmHookline } from './sustained.js';
