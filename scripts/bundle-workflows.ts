@@ -2,7 +2,8 @@
  * The prebuilt workflow bundle, dist/workflow-bundle.js: the delivery and replay-job workflows
  * bundled by the Temporal SDK's webpack (`bundleWorkflowCode`), as a worker would bundle them at
  * start. A worker running compiled (dist/src/worker.js) loads it instead of running webpack itself
- * (src/worker.ts, workflowSource), which saves it ~97 MB of resident memory and seconds of start.
+ * (src/worker.ts, workflowSource), which saves it webpack's memory and seconds of start
+ * (BENCHMARKS.md, "Tuning").
  *
  *   npx tsx scripts/bundle-workflows.ts           # part of `npm run build`; skips when up to date
  *   npx tsx scripts/bundle-workflows.ts --force

@@ -12,8 +12,8 @@
 WORKER_MAX_OLD_SPACE_MB="${WORKER_MAX_OLD_SPACE_MB:-192}"
 
 # glibc gives each thread that allocates (the SDK core's Rust runtime, libuv's pool) its own malloc
-# arena and keeps what was freed in it; two arenas hold the parked worker at 266 MB instead of
-# 305 MB (npm run bench -- parked; BENCHMARKS.md). The environment may set another value.
+# arena and keeps what was freed in it; two arenas keep the parked worker markedly smaller
+# (BENCHMARKS.md, "Tuning": MALLOC_ARENA_MAX). The environment may set another value.
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 
 # exec: node replaces this shell, so a signal to this process (from npm, Docker, systemd) reaches

@@ -5,7 +5,7 @@ import { resolveEnvFiles } from './env-files.js';
 import { type PortList, parsePortList } from './ports.js';
 
 /**
- * Configuration from the environment (SPEC §7). Parsed once at start-up; a bad value stops the
+ * Configuration from the environment (docs/configuration.md). Parsed once at start-up; a bad value stops the
  * process with one line naming the variable.
  */
 const booleanFlag = z

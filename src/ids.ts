@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * Opaque ids with a type prefix (SPEC §1). The first 6 bytes are the time in ms so ids sort roughly
+ * Opaque ids with a type prefix (docs/api.md#ids). The first 6 bytes are the time in ms so ids sort roughly
  * by creation, which keeps btree inserts local; the remaining 10 bytes are random.
  */
 export const ID_PREFIXES = ['cmty', 'key', 'wh', 'evt', 'dlv', 'job'] as const;

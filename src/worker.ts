@@ -22,7 +22,8 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index.${COMPIL
 /**
  * The workflow bundle `npm run build` makes next to the compiled code (dist/workflow-bundle.js, by
  * scripts/bundle-workflows.ts), from the same sources in the same build, so it cannot be stale.
- * Loading it instead of bundling at start spares the worker webpack and ~97 MB of resident memory.
+ * Loading it instead of bundling at start spares the worker webpack and much of its resident memory
+ * (BENCHMARKS.md, "Tuning": prebuilt workflow bundle).
  * Only looked for when running compiled: under tsx the sources may have changed since any build.
  */
 export const PREBUILT_WORKFLOW_BUNDLE = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
@@ -39,9 +40,10 @@ export function workflowSource(given?: WorkerDeps['workflowBundle']): Pick<Worke
  * same options so the two are compared alike; each setting and its measured effect: BENCHMARKS.md.
  */
 export const WORKER_TUNING: Partial<WorkerOptions> = {
-  // A delivery waiting for its retry needs no cache: with the default (~2,300 workflows for a 4 GB
-  // heap) 10,000 parked deliveries held the worker at 1,028 MB and 6.8% CPU; with 100, 714 MB and
-  // 2.5%. 100 still covers the deliveries in flight at the sustained maximum (32).
+  // A delivery waiting for its retry needs no cache, and the SDK's default cache (thousands of
+  // workflows for a large heap) made a worker holding 10,000 parked deliveries several times larger
+  // and busier (BENCHMARKS.md, "Tuning": worker cache); 100 still covers the deliveries in flight at
+  // the sustained maximum.
   maxCachedWorkflows: 100,
 };
 

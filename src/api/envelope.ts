@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import type { z } from 'zod';
 
-/** The platform's response envelope (SPEC §2). */
+/** The platform's response envelope (docs/api.md#response-envelope). */
 export function sendSuccess(res: Response, statusCode: number, data: unknown, nextCursor?: string | null): void {
   res.status(statusCode).json(
     nextCursor === undefined ? { status: 'success', data } : { status: 'success', data, meta: { nextCursor } },

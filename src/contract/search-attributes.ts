@@ -1,7 +1,7 @@
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes.js';
 
 /**
- * Typed search attributes (SPEC §6), all Keyword, so the Temporal UI finds deliveries with
+ * Typed search attributes (docs/temporal.md#search-attributes), all Keyword, so the Temporal UI finds deliveries with
  * `HooklineWebhookId="wh_.." AND HooklineDeliveryStatus="failed"`. Values are ids and statuses only:
  * search attributes are stored unencrypted.
  */

@@ -1,7 +1,7 @@
 import { Agent, type Dispatcher, request } from 'undici';
 import { createGuardedLookup } from '../destination/index.js';
 
-/** Receivers' response bodies are kept up to this many bytes (SPEC §5); the rest is never read. */
+/** Receivers' response bodies are kept up to this many bytes (docs/delivery.md#attempt-records); the rest is never read. */
 export const RESPONSE_BODY_LIMIT = 20_000;
 
 export type SendResult =

@@ -161,7 +161,7 @@ export interface AttemptRecord {
 }
 
 /**
- * What the attempt means for its webhook's failing streak (SPEC §5, WEBHOOK_DISABLE_AFTER):
+ * What the attempt means for its webhook's failing streak (docs/delivery.md#failing-streak, WEBHOOK_DISABLE_AFTER):
  * `succeeded` ends the streak; `failed` starts it or, when it began at least `disableAfterMs` before
  * this attempt, disables the webhook with reason "failing"; `gone` (410) disables it with reason
  * "gone" and leaves the streak as it is.

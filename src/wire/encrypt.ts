@@ -4,12 +4,12 @@ export type EncryptionAlgorithm = 'aes-256-gcm' | 'aes-256-cbc';
 
 export const ENCRYPTION_ALGORITHMS: readonly EncryptionAlgorithm[] = Object.freeze(['aes-256-gcm', 'aes-256-cbc']);
 
-// SPEC §4: the wire layout is base64(IV ‖ ciphertext [‖ tag]) with these sizes.
+// docs/wire-format.md#body-layout: the wire layout is base64(IV ‖ ciphertext [‖ tag]) with these sizes.
 const IV_BYTES: Record<EncryptionAlgorithm, number> = { 'aes-256-gcm': 12, 'aes-256-cbc': 16 };
 const GCM_TAG_BYTES = 16;
 const AES_BLOCK_BYTES = 16;
 
-/** Encrypts a request body per SPEC §4 and returns it base64-encoded. `iv` is for tests only. */
+/** Encrypts a request body as docs/wire-format.md#body-layout says and returns it base64-encoded. `iv` is for tests only. */
 export function encryptBody(plaintext: string, algorithm: EncryptionAlgorithm, key: string, iv?: Buffer): string {
   const keyBuf = keyBytes(key);
   const ivLength = ivBytes(algorithm);

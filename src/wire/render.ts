@@ -29,7 +29,7 @@ const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 const XML_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 // fast-xml-parser's XMLParser throws on the first three and renames the rest (to `__name`),
-// so these would not round-trip to the receivers the SPEC names.
+// so these would not round-trip to receivers that parse with it (docs/wire-format.md#xml-body).
 const PARSER_RESERVED_NAMES = new Set([
   '__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf',
   '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__',
@@ -41,7 +41,7 @@ const PARSER_RESERVED_NAMES = new Set([
 // make an event undeliverable. (Lone surrogates would become U+FFFD in UTF-8 anyway.)
 const XML_ILLEGAL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/gu;
 
-// The defaults already give what SPEC §4 asks (no attributes, one line, & < > " ' escaped,
+// The defaults already give what docs/wire-format.md#xml-body promises (no attributes, one line, & < > " ' escaped,
 // null as `<k/>`); spelled out so a default change upstream can't alter the wire silently.
 const builder = new XMLBuilder({ ignoreAttributes: true, format: false, processEntities: true, suppressEmptyNode: false });
 

@@ -14,7 +14,7 @@ import { DevServer } from './support/temporal.js';
 import { hashUnit, type HookSpec, standardHooks } from './support/traffic.js';
 
 /**
- * SPEC §5, "Nothing that was accepted is lost": real API and worker processes, a Temporal dev
+ * docs/delivery.md#durability, "Nothing that was accepted is lost": real API and worker processes, a Temporal dev
  * server, a private Postgres cluster and a recording receiver; one fault per scenario, then the books.
  * Figures go to test-artifacts/faults/results.json (RELIABILITY.md quotes a real run).
  */
@@ -89,7 +89,7 @@ function killWorkers(order: string[], options: { takeover: boolean }) {
   };
 }
 
-describe('nothing accepted is lost (SPEC §5)', () => {
+describe('nothing accepted is lost (docs/delivery.md#durability)', () => {
   it('1a. kill -9 of the only worker, three times', async () => {
     await scenario({ id: 's1a', title: 'worker kill -9 ×3 (one worker)', seed: 11, workers: ['w1'], fault: killWorkers(['w1', 'w1', 'w1'], { takeover: false }) });
   });

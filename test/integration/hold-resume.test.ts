@@ -5,7 +5,7 @@ import { TestReceiver } from '../support/receiver.js';
 import { HEADER } from '../../src/wire/headers.js';
 
 /**
- * Hold and resume (SPEC §5): a disabled webhook (by its owner, by 410 Gone, or by failing every
+ * Hold and resume (docs/delivery.md#hold-resume-and-disable): a disabled webhook (by its owner, by 410 Gone, or by failing every
  * attempt for WEBHOOK_DISABLE_AFTER) gets no new deliveries and its pending ones wait without
  * attempting; enabling it resumes them. Deleting a webhook cancels its pending deliveries.
  * Retries wait 2 s here, and a webhook failing for 1 s is disabled.

@@ -33,11 +33,18 @@ function run(entry: string, flags: Record<string, string>): Promise<string> {
         ...flags,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // a group of its own: the tsx CLI runs the entry point in a child node, and killing the CLI
+      // alone would leave that one running
+      detached: true,
     });
     let output = '';
     const done = () => {
       clearTimeout(timer);
-      child.kill('SIGKILL');
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // the group has exited already
+      }
       resolve(output);
     };
     const timer = setTimeout(done, 40_000);

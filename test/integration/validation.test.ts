@@ -28,7 +28,7 @@ afterAll(async () => {
 
 type ErrorBody = { status: string; message: string; detail: Array<{ field: string; message: string }> | null; solution: string; meta: { statusCode: number } };
 
-/** The envelope of SPEC §2, a one-line message, something to do, and `field` named in detail. */
+/** The error envelope (docs/api.md#errors), a one-line message, something to do, and `field` named in detail. */
 function expectRejected(answer: { status: number; body: ErrorBody }, field: string) {
   const context = JSON.stringify(answer.body);
   expect(answer.status, context).toBe(400);
@@ -281,7 +281,7 @@ describe('GET /v1/event-types', () => {
     expect(byType.get('store.item.purchased')).toMatchObject({ name: 'Purchased Store Item', schemaName: 'PurchasedStoreItemEvent', source: true });
     expect(byType.get('webhook.test')).toMatchObject({ source: false });
 
-    // SPEC §3's required fields, as JSON Schema says them
+    // The catalog's required fields (docs/api.md#event-catalog), as JSON Schema says them
     const sorted = (list: string[]) => [...list].sort();
     const schemaOf = (type: string) => byType.get(type)!.schema;
     for (const t of catalog) {

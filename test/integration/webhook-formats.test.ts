@@ -8,8 +8,8 @@ import { TestReceiver } from '../support/receiver.js';
 import { HEADER } from '../../src/wire/headers.js';
 
 /**
- * What a receiver gets on the wire (SPEC §4), checked from the receiver's side only: the
- * `standardwebhooks` package verifies, a decipher written here from SPEC §4 (not Hookline's own
+ * What a receiver gets on the wire (docs/wire-format.md), checked from the receiver's side only: the
+ * `standardwebhooks` package verifies, a decipher written here from docs/wire-format.md#body-layout (not Hookline's own
  * helper) decrypts, and JSON.parse or fast-xml-parser reads the event back.
  */
 let hookline: Hookline;
@@ -35,7 +35,7 @@ afterAll(async () => {
 
 const randomKey = () => randomBytes(24).toString('base64').slice(0, 32);
 
-/** SPEC §4, by hand: key = the 32 characters as UTF-8; body = base64(IV ‖ ciphertext [‖ 16-byte tag]). */
+/** docs/wire-format.md#body-layout, by hand: key = the 32 characters as UTF-8; body = base64(IV ‖ ciphertext [‖ 16-byte tag]). */
 function decipherPerSpec(body: string, algorithm: string, key: string): { plaintext: string; iv: Buffer } {
   expect(body).toMatch(/^[A-Za-z0-9+/]+={0,2}$/);
   const raw = Buffer.from(body, 'base64');

@@ -10,7 +10,7 @@ describe('retry schedule', () => {
   it('parses the default into milliseconds and back', () => {
     expect(schedule).toEqual([5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
     expect(formatDurationList(schedule)).toBe('5s,5m,30m,2h,5h,10h,10h');
-    // 8 attempts spread over about 28 hours (SPEC §5)
+    // 8 attempts spread over about 28 hours (docs/delivery.md#retry-schedule)
     expect(schedule.reduce((a, b) => a + b, 0) / 3_600_000).toBeCloseTo(27.6, 1);
   });
 

@@ -9,24 +9,27 @@ import { renderBody } from '../../src/wire/render.js';
 import { HEADER } from '../../src/wire/headers.js';
 
 /**
- * The README's wire examples are documentation people copy: these checks fail when the code and
- * the README drift apart (a renamed field, a changed XML shape, an edited example receiver).
+ * The wire examples of the README and docs/ are documentation people copy: these checks fail when
+ * the code and the docs drift apart (a renamed field, a changed XML shape, an edited example
+ * receiver, a snippet that no longer decrypts).
  */
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const read = (file: string) => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
 
-function section(title: string): string {
-  const start = readme.indexOf(`\n## ${title}\n`);
-  expect(start, `README has a "## ${title}" section`).toBeGreaterThan(-1);
-  const end = readme.indexOf('\n## ', start + 1);
-  return readme.slice(start, end === -1 ? undefined : end);
+/** The text of one section (`## title` or `### title`) of a Markdown file, up to the next heading of its level. */
+function section(file: string, title: string, level = '##'): string {
+  const text = read(file);
+  const start = text.indexOf(`\n${level} ${title}\n`);
+  expect(start, `${file} has a "${level} ${title}" section`).toBeGreaterThan(-1);
+  const end = text.indexOf(`\n${level} `, start + 1);
+  return text.slice(start, end === -1 ? undefined : end);
 }
 
 function codeBlocks(text: string, language: string): string[] {
   return [...text.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
 }
 
-describe('README: Event catalog', () => {
-  const catalog = section('Event catalog');
+describe('docs/events.md', () => {
+  const catalog = read('docs/events.md');
   const json = codeBlocks(catalog, 'json').map((b) => JSON.parse(b) as { type: string; data: unknown });
   const xml = codeBlocks(catalog, 'xml').map((b) => b.replace(/\n/g, ''));
 
@@ -49,10 +52,9 @@ describe('README: Event catalog', () => {
   });
 });
 
-describe('README: Wire format', () => {
-  const wire = section('Wire format');
-
+describe('docs/wire-format.md', () => {
   it('the example request verifies with the secret it names', () => {
+    const wire = section('docs/wire-format.md', 'Example');
     const [request] = codeBlocks(wire, 'http');
     const [head, body] = request!.split('\n\n');
     const headers = Object.fromEntries(head!.split('\n').slice(1).map((line) => line.split(': ') as [string, string]));
@@ -65,7 +67,7 @@ describe('README: Wire format', () => {
   });
 
   it('the decrypt snippet decrypts what Hookline encrypts, for both algorithms', () => {
-    const [snippet] = codeBlocks(wire, 'js');
+    const [snippet] = codeBlocks(section('docs/wire-format.md', 'Decrypting', '###'), 'js');
     const decrypt = new Function('require', `${snippet}\nreturn decrypt;`)(createRequire(import.meta.url)) as (
       body: string,
       algorithm: string,
@@ -82,6 +84,6 @@ describe('README: Wire format', () => {
 describe('README: Receiving webhooks', () => {
   it('shows src/receiver/example-server.ts verbatim', () => {
     const source = readFileSync(new URL('../../src/receiver/example-server.ts', import.meta.url), 'utf8');
-    expect(codeBlocks(section('Receiving webhooks'), 'ts')).toContain(source);
+    expect(codeBlocks(section('README.md', 'Receiving webhooks'), 'ts')).toContain(source);
   });
 });

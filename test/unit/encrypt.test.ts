@@ -51,7 +51,7 @@ describe('encryptBody / decryptBody', () => {
     expect(raw.length).toBe(12 + Buffer.byteLength(PLAIN) + 16);
     expect(raw.subarray(0, 12)).toEqual(iv);
 
-    // Written from SPEC §4, not from decryptBody.
+    // Written from docs/wire-format.md#body-layout, not from decryptBody.
     const decipher = createDecipheriv('aes-256-gcm', Buffer.from(KEY, 'utf8'), raw.subarray(0, 12));
     decipher.setAuthTag(raw.subarray(raw.length - 16));
     const plain = Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]);

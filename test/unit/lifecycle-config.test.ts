@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
-/** The delivery lifecycle's settings (SPEC §5, §7): defaults, parsing, and one line per bad value. */
+/** The delivery lifecycle's settings (docs/delivery.md#retry-schedule, docs/configuration.md#delivery): defaults, parsing, and one line per bad value. */
 describe('delivery lifecycle configuration', () => {
-  it('defaults: the SPEC schedule, ±20%, 7 days of replay retention, disable after 5 days, 50 replays/s', () => {
+  it('defaults: the documented schedule, ±20%, 7 days of replay retention, disable after 5 days, 50 replays/s', () => {
     const { delivery } = loadConfig({});
     expect(delivery.retryScheduleMs).toEqual([5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
     expect(delivery.retryJitter).toBe(0.2);

@@ -113,7 +113,7 @@ export function planEvents(scenario: string, count: number, seed: number): Plann
   });
 }
 
-/** The webhooks an event must reach, by our own reading of the subscriptions (SPEC §3). */
+/** The webhooks an event must reach, by our own reading of the subscriptions (docs/api.md#event-catalog). */
 export function expectedHooks(event: PlannedEvent, hooks: readonly CreatedHook[]): CreatedHook[] {
   return hooks.filter(
     (h) =>

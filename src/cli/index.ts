@@ -1,0 +1,50 @@
+/**
+ * `hookline`: the operator's command line.
+ *
+ * `webhooks` and `deliveries` talk to a running API (HOOKLINE_URL with ADMIN_TOKEN), so they go
+ * through the same validation, tenancy and Temporal signalling as every other client and need no
+ * database or Temporal credentials. `doctor` checks the infrastructure directly, because it must
+ * work when the API does not: configuration, Postgres and migrations, Temporal, the namespace and
+ * the search attributes, and (when HOOKLINE_URL is set) the API's readiness.
+ */
+import { ConfigError } from '../config.js';
+import { deliveriesReplay, webhooksList } from './commands.js';
+import { doctor } from './doctor.js';
+import { CliError } from './errors.js';
+
+const USAGE = `usage: hookline <command>
+
+  webhooks list [--community ID] [--json]   list webhooks (all communities, or one)
+  deliveries replay <delivery id>           replay one delivery (any final status)
+  doctor                                    check configuration, Postgres, Temporal and search attributes
+
+webhooks and deliveries call the API: HOOKLINE_URL (default http://localhost:$PORT) with ADMIN_TOKEN
+(default: .data/admin-token, which npm start writes). doctor reads the same environment as the
+server (DATABASE_URL, TEMPORAL_*) and exits non-zero when a check fails.
+`;
+
+export async function main(argv: string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  try {
+    if (command === 'webhooks' && sub === 'list') return await webhooksList(rest, out);
+    if (command === 'deliveries' && sub === 'replay') return await deliveriesReplay(rest, out);
+    if (command === 'doctor') return await doctor(out);
+    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+      out(USAGE.trimEnd());
+      return command === undefined ? 2 : 0;
+    }
+    process.stderr.write(`hookline: unknown command "${[command, sub].filter(Boolean).join(' ')}"\n\n${USAGE}`);
+    return 2;
+  } catch (error) {
+    if (error instanceof CliError || error instanceof ConfigError) {
+      process.stderr.write(`hookline: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/src/cli/index.ts')) {
+  process.exitCode = await main(process.argv.slice(2));
+}
