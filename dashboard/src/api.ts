@@ -42,6 +42,8 @@ export interface EventType {
   name: string;
   description: string;
   source: boolean;
+  /** A filter on another type: the webhook must list `requires` (channelIds). */
+  subscriptionOnly: { deliversAs: string; requires: 'channelIds' } | null;
 }
 
 export class ApiError extends Error {

@@ -218,6 +218,8 @@ function WebhookForm(props: {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const subscribable = props.eventTypes.filter((t) => t.type !== 'webhook.test');
+  // the catalog says which subscriptions need a channel list (channel.message.posted)
+  const needsChannels = events.some((type) => props.eventTypes.find((t) => t.type === type)?.subscriptionOnly?.requires === 'channelIds');
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -232,7 +234,7 @@ function WebhookForm(props: {
       description: description.trim() || null,
       format,
       events,
-      channelIds: events.includes('channel.message.posted') ? channels : null,
+      channelIds: needsChannels ? channels : null,
     };
     if (encryption) input.encryption = { enabled: true, algorithm, ...(encryptionKey ? { key: encryptionKey } : {}) };
     else if (w?.encryption.enabled) input.encryption = { enabled: false };
@@ -274,7 +276,7 @@ function WebhookForm(props: {
           </label>
         ))}
       </fieldset>
-      {events.includes('channel.message.posted') ? (
+      {needsChannels ? (
         <label>
           Channel ids (comma-separated)
           <input value={channelIds} onInput={(e) => setChannelIds((e.target as HTMLInputElement).value)} />

@@ -95,6 +95,10 @@ export const EventType = z
     source: z.boolean(),
     schema: z.unknown().describe('JSON Schema of the event data'),
     example: z.unknown(),
+    subscriptionOnly: z
+      .object({ deliversAs: z.string(), requires: z.literal('channelIds') })
+      .nullable()
+      .describe('a filter on another type: a webhook subscribed to it lists `requires` and gets `deliversAs` events'),
   })
   .meta({ id: 'EventType' });
 

@@ -12,6 +12,8 @@ const catalog = EVENT_TYPES.map((t) => ({
   source: t.source,
   schema: t.data ? z.toJSONSchema(t.data) : null,
   example: t.example ?? null,
+  // the rule of a subscription-only type, for clients that build subscription forms (the dashboard)
+  subscriptionOnly: t.subscriptionOnly ? { deliversAs: t.subscriptionOnly.deliversAs, requires: t.subscriptionOnly.requires } : null,
 }));
 
 export const catalogRoutes = [
