@@ -1,5 +1,4 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { NextStep } from '../delivery/decide-next.js';
 
 /**
  * What the delivery workflow (workflows/delivery.ts) and the attempt activity (activities/) share,
@@ -59,6 +58,12 @@ export interface AttemptInput {
   /** Failed attempts so far in this run of the schedule: picks the next delay. */
   failuresBefore: number;
 }
+
+/** What follows an attempt (src/delivery/decide-next.ts decides it): the workflow acts on it. */
+export type NextStep =
+  | { kind: 'succeeded' }
+  | { kind: 'retry'; delayMs: number }
+  | { kind: 'failed'; reason: 'exhausted' | 'gone' };
 
 export type AttemptResult =
   | { kind: 'attempted'; next: NextStep; responseStatus: number | null }

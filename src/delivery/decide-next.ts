@@ -1,3 +1,5 @@
+import type { NextStep } from '../contract/delivery.js';
+
 /**
  * What happens after an attempt: a pure function of the attempt's outcome and where the delivery
  * stands in its retry schedule, returning a tagged result (trigger.dev's `RetryOutcome` shape).
@@ -10,10 +12,7 @@ export type AttemptOutcome =
    *  (render_error, no_signing_secret…). Either way the schedule goes on. */
   | { kind: 'no_response'; code: string };
 
-export type NextStep =
-  | { kind: 'succeeded' }
-  | { kind: 'retry'; delayMs: number }
-  | { kind: 'failed'; reason: 'exhausted' | 'gone' };
+export type { NextStep } from '../contract/delivery.js';
 
 export const RETRY_AFTER_CAP_MS = 60 * 60 * 1000;
 
