@@ -1,4 +1,5 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config.js';
@@ -6,11 +7,14 @@ import type { AttemptInput, AttemptResult, DeliveryActivities } from '../src/con
 import type { Db } from '../src/db/database.js';
 import type { AttemptMetrics } from '../src/metrics/index.js';
 import { type AttemptOutcome, decideNext, type NextStep, parseRetryAfter } from '../src/delivery/decide-next.js';
+import { admissionStep, LOCAL_ATTEMPT_BUDGET_MS, LocalAttempts, releaseFor } from '../src/delivery/flow.js';
 import { type AttemptRun, runAttempt } from '../src/delivery/run-attempt.js';
 import type { SecretBox } from '../src/security/secret-box.js';
 import { loadAttemptContext, recordAttemptOutcome } from '../src/store/attempt-context.js';
 import { setDeliveryStatus } from '../src/store/deliveries.js';
+import { markWebhookSlow } from '../src/store/flow.js';
 import { disableWebhook } from '../src/store/webhooks.js';
+import { attemptTimeoutMs, signalDeliveries } from '../src/temporal/deliveries.js';
 
 export interface AttemptDeps {
   db: Db;
@@ -19,6 +23,8 @@ export interface AttemptDeps {
   config: Pick<Config, 'delivery'>;
   logger: Logger;
   metrics?: AttemptMetrics;
+  /** The client that signals deliveries handed a slot of their webhook's flow control. */
+  temporal?: Client;
   /** Injected for tests; defaults to the wall clock and Math.random. */
   now?: () => Date;
   random?: () => number;
@@ -27,6 +33,15 @@ export interface AttemptDeps {
 export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
   const now = deps.now ?? (() => new Date());
   const random = deps.random ?? Math.random;
+  const leaseMs = attemptTimeoutMs(deps.config);
+  const localAttempts = new LocalAttempts();
+  /** Waiters handed a slot: their workflows are told at once (the workers' sweeper catches any miss). */
+  const admit = async (deliveryIds: readonly string[]) => {
+    if (deliveryIds.length === 0 || !deps.temporal) return;
+    await signalDeliveries(deps.temporal, deliveryIds, 'admit').catch((error: unknown) =>
+      deps.logger.warn({ err: error, count: deliveryIds.length }, 'could not signal deliveries handed a slot; the sweeper will'),
+    );
+  };
   const decide = (outcome: AttemptOutcome, failuresBefore: number): NextStep =>
     decideNext({
       outcome,
@@ -45,6 +60,11 @@ export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
      * nothing may write once more. What cannot succeed however often it is tried (a body that
      * cannot be rendered, no live signing secret, a secret SECRETS_KEY cannot open) is a recorded
      * attempt with its error code, so the delivery follows its schedule and ends `failed`.
+     *
+     * With `input.flow`, the first statement also asks the webhook's flow control for a slot
+     * (src/delivery/flow.ts): without one, or with one that starts later, nothing is sent and the
+     * workflow is told to wait; run locally for a slow receiver, the workflow is told to make the
+     * attempt as a normal activity; the second statement gives the slot back.
      */
     async attemptDelivery(input: AttemptInput): Promise<AttemptResult> {
       // the one way this activity can fail for good: an input no retry can make valid
@@ -53,7 +73,7 @@ export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
       }
       const { db, box, config } = deps;
       const log = deps.logger.child({ deliveryId: input.deliveryId, attempt: input.attemptNumber });
-      const context = await loadAttemptContext(db, box, input.deliveryId, input.attemptNumber);
+      const context = await loadAttemptContext(db, box, input.deliveryId, input.attemptNumber, input.flow ? { leaseMs } : undefined);
       if (!context || context.delivery.status === 'cancelled') return { kind: 'cancelled' };
       const { delivery, recorded, webhook, event } = context;
       // Temporal runs an attempt again when its worker died after writing the row but before
@@ -75,18 +95,40 @@ export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
       }
       if (!event) return { kind: 'cancelled' };
 
+      const local = runsLocally();
+      if (context.admission) {
+        void admit(context.admission.woken);
+        const step = admissionStep(context.admission, { local, communityBusy: localAttempts.busy(delivery.community_id) });
+        if (step.kind !== 'send') {
+          if (step.kind === 'wait') {
+            deps.metrics?.attemptWaited(step.reason);
+            log.info({ webhookId: webhook.id, reason: step.reason, untilMs: step.untilMs }, 'attempt waits for its flow control');
+          }
+          return step;
+        }
+      }
+
       const startedAt = now();
-      const run: AttemptRun = await runAttempt({
-        http: deps.http,
-        delivery: config.delivery,
-        deliveryId: delivery.id,
-        attemptNumber: input.attemptNumber,
-        webhook,
-        event,
-        startedAt,
-      });
+      const send = () =>
+        runAttempt({ http: deps.http, delivery: config.delivery, deliveryId: delivery.id, attemptNumber: input.attemptNumber, webhook, event, startedAt });
+      let run: AttemptRun;
+      if (local && input.flow) {
+        // a local attempt that runs past its budget marks the receiver slow before it answers, so
+        // the webhook's next attempts do not hang in this worker's workflow tasks too
+        const slowMark = setTimeout(
+          () => void markWebhookSlow(db, webhook.id).catch((error: unknown) => log.warn({ err: error }, 'could not mark the webhook slow')),
+          LOCAL_ATTEMPT_BUDGET_MS,
+        );
+        try {
+          run = await localAttempts.run(delivery.community_id, send);
+        } finally {
+          clearTimeout(slowMark);
+        }
+      } else {
+        run = await send();
+      }
       const next = decide(run.outcome, input.failuresBefore);
-      const { disabledForFailing } = await recordAttemptOutcome(
+      const { disabledForFailing, woken } = await recordAttemptOutcome(
         db,
         { deliveryId: delivery.id, attemptNumber: input.attemptNumber, startedAt, ...run.record },
         next.kind === 'succeeded'
@@ -99,7 +141,9 @@ export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
           outcome: next.kind === 'succeeded' ? 'succeeded' : next.kind === 'failed' && next.reason === 'gone' ? 'gone' : 'failed',
           disableAfterMs: config.delivery.disableWebhookAfterMs,
         },
+        input.flow ? releaseFor(run.outcome, { durationMs: run.record.durationMs, final: next.kind !== 'retry', leaseMs }) : undefined,
       );
+      await admit(woken);
       if (disabledForFailing) log.warn({ webhookId: webhook.id }, 'webhook disabled: every attempt has failed for WEBHOOK_DISABLE_AFTER');
       deps.metrics?.attemptRecorded({ event, attemptNumber: input.attemptNumber, startedAt, run, next });
       log.info(
@@ -115,6 +159,15 @@ export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
       return { kind: 'attempted', next, responseStatus: run.record.responseStatus };
     },
   };
+}
+
+/** Whether this attempt runs as a local activity (false outside an activity: a test calling it). */
+function runsLocally(): boolean {
+  try {
+    return Context.current().info.isLocal;
+  } catch {
+    return false;
+  }
 }
 
 /** What a recorded attempt's row says happened, as decideNext reads it. */

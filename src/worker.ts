@@ -45,6 +45,10 @@ export const WORKER_TUNING: Partial<WorkerOptions> = {
   // and busier (BENCHMARKS.md, "Tuning": worker cache); 100 still covers the deliveries in flight at
   // the sustained maximum.
   maxCachedWorkflows: 100,
+  // An attempt made as a normal activity is one to a slow or hanging receiver (src/delivery/flow.ts):
+  // it waits on a socket and costs a little memory, not CPU, so there is room for many more of them
+  // than the SDK's default of 100; what bounds them is each webhook's maxConcurrency.
+  maxConcurrentActivityTaskExecutions: 1000,
 };
 
 export interface WorkerDeps {
@@ -85,24 +89,33 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     const from = workflowCode.workflowBundle ? PREBUILT_WORKFLOW_BUNDLE : `${WORKFLOWS_PATH} (bundled now)`;
     logger.info({ workflowCode: from }, 'worker workflow code');
   }
+  // the worker's own client: activities signal deliveries handed a slot, the sweepers start and signal
+  const client = await connectClient(config);
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...workflowCode,
-    activities: createActivities({ db, box, http, config, logger: logger.child({ role: 'activity' }), metrics: deliveryMetrics }),
+    activities: createActivities({
+      db,
+      box,
+      http,
+      config,
+      logger: logger.child({ role: 'activity' }),
+      metrics: deliveryMetrics,
+      temporal: client,
+    }),
     shutdownGraceTime: '30s',
     ...WORKER_TUNING,
   });
-  const client = deps.sweeper === false ? undefined : await connectClient(config);
-  const stopSweeper = client ? startDispatchSweeper({ client, config, db, logger }) : async () => {};
+  const stopSweeper = deps.sweeper === false ? async () => {} : startDispatchSweeper({ client, config, db, logger });
   const metricsPort = config.metrics?.workerPort;
   const metricsServer = metricsPort !== undefined ? await startMetricsServer(metricsPort, logger) : undefined;
   if (metricsServer) logger.info({ port: metricsServer.port }, 'worker metrics at /metrics');
 
   const done = worker.run().finally(async () => {
     await stopSweeper();
-    await client?.connection.close();
+    await client.connection.close();
     await http.close();
     await connection.close();
     await metricsServer?.close();

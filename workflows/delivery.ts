@@ -10,6 +10,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import {
+  admitSignal,
+  type AttemptInput,
   type AttemptResult,
   cancelSignal,
   type DeliveryActivities,
@@ -20,6 +22,7 @@ import {
   type DeliveryWorkflowInput,
   replaySignal,
   resumeSignal,
+  type WaitReason,
 } from '../src/contract/delivery.js';
 import { DELIVERY_STATUS } from '../src/contract/search-attributes.js';
 
@@ -39,11 +42,25 @@ import { DELIVERY_STATUS } from '../src/contract/search-attributes.js';
  * (delivery, attempt number): the activity answers with the recorded row when a lost workflow task
  * runs it again, as it did for a normal activity whose worker died.
  *
+ * Flow control (since `input.flowControl`, docs/flow-control.md): an attempt first asks its
+ * webhook's flow control for a slot. Told to wait, the workflow waits durably, on a timer when its
+ * slot starts later (the rate limit, a pause) or for the `admit` signal when it is in the queue, and
+ * then makes the same attempt (same number: a wait is not an attempt). Told the receiver is slow, it
+ * makes the attempt as a normal activity, which holds no workflow task while the receiver hangs.
+ * Runs started before flow control carry no flag and take none of these paths, so their histories
+ * replay as they were recorded: the versioning is the input, and costs no event.
+ *
  * Inputs, results, signals and the query are in src/contract/delivery.ts.
  */
 
 /** A held delivery re-checks its webhook this often, in case a resume signal never came. */
 const HELD_RECHECK_MS = 60 * 60 * 1000;
+
+/**
+ * A delivery waiting in its webhook's queue asks again this often should no admit signal come; the
+ * workers' sweeper re-signals lost ones within seconds, so this is the last line only.
+ */
+const QUEUE_RECHECK_MS = 60 * 60 * 1000;
 
 /**
  * Hourly re-checks of a long-held delivery, or many replays, grow one history without bound; past
@@ -70,6 +87,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
   let replayRequested = false;
   let resumeRequested = false;
   let cancelRequested = false;
+  let admitted = false;
   const state: DeliveryState = {
     deliveryId: input.deliveryId,
     phase: 'attempting',
@@ -77,7 +95,9 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     nextAttemptNumber: input.firstAttemptNumber,
     nextAttemptAt: null,
     lastResponseStatus: null,
+    waitingFor: null,
   };
+  setHandler(admitSignal, () => void (admitted = true));
   setHandler(replaySignal, () => void (replayRequested = true));
   setHandler(resumeSignal, () => void (resumeRequested = true));
   setHandler(cancelSignal, () => void (cancelRequested = true));
@@ -112,13 +132,30 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     setCurrentDetails(`attempt ${state.nextAttemptNumber} in progress`);
 
     const attemptDelivery = patched(LOCAL_ATTEMPT_PATCH) ? local.attemptDelivery : remote.attemptDelivery;
-    const result: AttemptResult = await attemptDelivery({
+    const attempt: AttemptInput = {
       deliveryId: input.deliveryId,
       attemptNumber: state.nextAttemptNumber,
       failuresBefore,
-    });
+      ...(input.flowControl ? { flow: true } : {}),
+    };
+    // before the attempt, so an admit signal that comes while it runs is not lost
+    admitted = false;
+    let result: AttemptResult = await attemptDelivery(attempt);
+    // a slow receiver: the same attempt as a normal activity (its slot was kept for it)
+    if (result.kind === 'remote') result = await remote.attemptDelivery(attempt);
+    // (only a local attempt answers `remote`: this one failing its task would be a bug, seen in the UI)
+    if (result.kind === 'remote') throw new Error('an attempt made as a normal activity answered "remote"');
 
     if (result.kind === 'cancelled') return finish('cancelled');
+    if (result.kind === 'wait') {
+      state.phase = 'waiting_slot';
+      state.waitingFor = result.reason;
+      setCurrentDetails(`attempt ${state.nextAttemptNumber} waits: ${describeWait(result.reason)}`);
+      await condition(() => admitted || replayRequested || resumeRequested || cancelRequested, result.untilMs ?? QUEUE_RECHECK_MS);
+      state.waitingFor = null;
+      if (replayRequested) failuresBefore = 0;
+      continue;
+    }
     if (result.kind === 'held') {
       state.phase = 'held';
       setCurrentDetails(`held: the webhook is disabled; attempt ${state.nextAttemptNumber} waits for it to be enabled`);
@@ -159,6 +196,21 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
 }
 
 deliveryWorkflow satisfies DeliveryWorkflow;
+
+function describeWait(reason: WaitReason): string {
+  switch (reason) {
+    case 'concurrency':
+      return 'every slot of the webhook is taken (maxConcurrency)';
+    case 'queue':
+      return 'earlier deliveries of the webhook wait for a slot first';
+    case 'ordering':
+      return 'earlier deliveries of this FIFO webhook are not final yet';
+    case 'rate':
+      return 'its slot starts later (rateLimitPerSecond)';
+    case 'paused':
+      return 'the webhook is paused by its receiver (Retry-After)';
+  }
+}
 
 function describe(responseStatus: number | null): string {
   return responseStatus === null ? 'no response' : `HTTP ${responseStatus}`;

@@ -36,6 +36,17 @@ export const Webhook = z
     active: z.boolean(),
     disabledReason: z.string().nullable().describe('why Hookline disabled it, e.g. "gone" after a 410'),
     encryption: z.object({ enabled: z.boolean(), algorithm: z.enum(ENCRYPTION_ALGORITHMS as [string, ...string[]]).nullable() }),
+    maxConcurrency: z.number().int(),
+    rateLimitPerSecond: z.number().nullable(),
+    ordering: z.enum(['none', 'fifo']),
+    flow: z
+      .object({
+        inFlight: z.number().int().describe('attempts holding a slot now, across every worker'),
+        effectiveConcurrency: z.number().int().describe('the adaptive limit: halved by 429, 503 and timeouts, raised by one per success'),
+        pausedUntil: nullableTs.describe('set while a Retry-After pauses the whole webhook'),
+        waiting: z.number().int().describe('deliveries waiting for a slot (or, FIFO, for earlier deliveries)'),
+      })
+      .meta({ id: 'WebhookFlow' }),
     createdAt: ts,
     updatedAt: ts,
   })

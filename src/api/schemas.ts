@@ -42,6 +42,10 @@ const webhookFields = {
   channelIds: z.array(z.string().min(1).max(128)).max(500).nullable().optional(),
   active: z.boolean(),
   encryption: encryption.optional(),
+  // flow control and ordering (docs/flow-control.md)
+  maxConcurrency: z.number().int().min(1).max(100).describe('attempts in flight to this webhook at once, across every worker'),
+  rateLimitPerSecond: z.number().min(0.1).max(1000).nullable().describe('attempts started per second; null for no limit'),
+  ordering: z.enum(['none', 'fifo']).describe('fifo: one attempt at a time, in the order the events were accepted'),
 };
 
 /** The catalog's rule for subscription-only types (channel.message.posted needs channelIds). */
@@ -56,6 +60,9 @@ export const createWebhookBody = z
     ...webhookFields,
     format: webhookFields.format.default('json'),
     active: webhookFields.active.default(true),
+    maxConcurrency: webhookFields.maxConcurrency.default(10),
+    rateLimitPerSecond: webhookFields.rateLimitPerSecond.default(null),
+    ordering: webhookFields.ordering.default('none'),
   })
   .superRefine((value, ctx) => {
     subscriptionRule(value, ctx);
@@ -73,6 +80,9 @@ export const updateWebhookBody = z
     channelIds: webhookFields.channelIds,
     active: webhookFields.active.optional(),
     encryption: webhookFields.encryption,
+    maxConcurrency: webhookFields.maxConcurrency.optional(),
+    rateLimitPerSecond: webhookFields.rateLimitPerSecond.optional(),
+    ordering: webhookFields.ordering.optional(),
   })
   .refine((v) => Object.keys(v).length > 0, { message: 'give at least one field to change' });
 

@@ -21,10 +21,19 @@ export interface DeliveryWorkflowInput {
   attemptTimeoutMs: number;
   /** Failed attempts already made in the current run of the schedule (when continued as new). */
   failuresBefore?: number;
+  /**
+   * Set by every start since flow control (docs/flow-control.md): the workflow's attempts ask their
+   * webhook's flow control for a slot and may be told to wait. Runs started before it carry no flag
+   * and keep attempting as they always did, so their histories replay unchanged and a worker that
+   * does not know flow control never gets an answer it cannot read.
+   */
+  flowControl?: boolean;
 }
 
 export type DeliveryPhase =
   | 'attempting'
+  /** Waiting for a slot of its webhook's flow control, or for earlier deliveries of a FIFO webhook. */
+  | 'waiting_slot'
   | 'waiting_retry'
   | 'held'
   | 'waiting_replay'
@@ -42,6 +51,8 @@ export interface DeliveryState {
   nextAttemptNumber: number;
   nextAttemptAt: string | null;
   lastResponseStatus: number | null;
+  /** While `waiting_slot`: what for (see WaitReason). */
+  waitingFor?: WaitReason | null;
 }
 
 /** Replay: start the schedule afresh now (docs/delivery.md#replay); same delivery id, attempt numbers continue. */
@@ -50,6 +61,8 @@ export const replaySignal = defineSignal('replay');
 export const resumeSignal = defineSignal('resume');
 /** The webhook was deleted: stop (the API has already marked the delivery cancelled). */
 export const cancelSignal = defineSignal('cancel');
+/** A slot of the webhook's flow control was handed to this delivery: attempt now. */
+export const admitSignal = defineSignal('admit');
 export const deliveryStateQuery = defineQuery<DeliveryState>('deliveryState');
 
 export interface AttemptInput {
@@ -57,7 +70,16 @@ export interface AttemptInput {
   attemptNumber: number;
   /** Failed attempts so far in this run of the schedule: picks the next delay. */
   failuresBefore: number;
+  /** Ask the webhook's flow control for a slot first (see DeliveryWorkflowInput.flowControl). */
+  flow?: boolean;
 }
+
+/**
+ * Why an attempt waits: every slot is taken (`concurrency`), others waited first (`queue`), an
+ * earlier delivery of a FIFO webhook is not final (`ordering`), its slot starts later for the rate
+ * limit (`rate`), or the webhook is paused by a Retry-After (`paused`).
+ */
+export type WaitReason = 'concurrency' | 'queue' | 'ordering' | 'rate' | 'paused';
 
 /** What follows an attempt (src/delivery/decide-next.ts decides it): the workflow acts on it. */
 export type NextStep =
@@ -70,7 +92,14 @@ export type AttemptResult =
   /** The webhook is disabled: nothing was sent; the workflow waits for it to be enabled. */
   | { kind: 'held' }
   /** The webhook or delivery is gone: nothing was sent and nothing more will be. */
-  | { kind: 'cancelled' };
+  | { kind: 'cancelled' }
+  /**
+   * Nothing was sent and no attempt number used: wait `untilMs` (the slot is this delivery's and
+   * starts then), or, when null, for the admit signal, then attempt again with the same number.
+   */
+  | { kind: 'wait'; reason: WaitReason; untilMs: number | null }
+  /** The receiver is slow: make this attempt as a normal activity, which holds no workflow task. */
+  | { kind: 'remote' };
 
 /** The activities a delivery workflow calls (activities/attempt-delivery.ts implements them). */
 export interface DeliveryActivities {

@@ -38,6 +38,34 @@ export interface WebhooksTable {
   updated_at: Timestamp;
   deleted_at: Date | null;
   failing_since: Date | null;
+  max_concurrency: Generated<number>;
+  rate_limit_per_second: number | null;
+  ordering: Generated<WebhookOrdering>;
+  /** The last ordering_seq given to one of its deliveries (FIFO). */
+  ordering_seq: Generated<string>;
+}
+
+export type WebhookOrdering = 'none' | 'fifo';
+
+/** One webhook's flow state, changed only by the hookline_flow_* functions (migrations/0004). */
+export interface WebhookFlowTable {
+  webhook_id: string;
+  effective_concurrency: number;
+  leases: ColumnType<Record<string, { s: number; e: number }>, string | undefined, string>;
+  next_start_at: Date | null;
+  paused_until: Date | null;
+  slow_until: Date | null;
+  updated_at: Timestamp;
+}
+
+export interface FlowWaitersTable {
+  delivery_id: string;
+  webhook_id: string;
+  position: Generated<string>;
+  ordering_seq: string | null;
+  reason: 'concurrency' | 'queue' | 'ordering';
+  enqueued_at: Timestamp;
+  granted_at: Date | null;
 }
 
 export interface WebhookSecretsTable {
@@ -71,6 +99,8 @@ export interface DeliveriesTable {
   last_attempt_at: Date | null;
   next_attempt_at: Date | null;
   dispatched_at: Date | null;
+  /** Its place in a FIFO webhook's order; null when not ordered. */
+  ordering_seq: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -117,4 +147,6 @@ export interface Database {
   deliveries: DeliveriesTable;
   attempts: AttemptsTable;
   replay_jobs: ReplayJobsTable;
+  webhook_flow: WebhookFlowTable;
+  flow_waiters: FlowWaitersTable;
 }

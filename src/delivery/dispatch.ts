@@ -4,12 +4,16 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { listUndispatched, markDispatched } from '../store/deliveries.js';
+import { pumpFlow } from '../store/flow.js';
 import { listStalledReplayJobs } from '../store/replay-jobs.js';
 import { startReplayJobIfNeverStarted } from '../temporal/replay-jobs.js';
-import { type DeliveryToStart, startDeliveryWorkflow } from '../temporal/deliveries.js';
+import { attemptTimeoutMs, type DeliveryToStart, signalDeliveries, startDeliveryWorkflow } from '../temporal/deliveries.js';
 
 /** A running replay job this long without progress is checked for a workflow that never started. */
 const REPLAY_JOB_IDLE_MS = 60_000;
+
+/** A delivery handed a slot that has not taken it this long is signalled again. */
+const ADMIT_RESIGNAL_AFTER_MS = 5_000;
 
 /** Starts the workflows of recorded deliveries and marks them dispatched. */
 export async function dispatchDeliveries(
@@ -30,6 +34,11 @@ export async function dispatchDeliveries(
  * API answers 202, and their workflows started right after; if the API dies in between, this sweep
  * (run by every worker; starts are idempotent) starts what was left, and likewise a bulk replay job
  * whose workflow never started.
+ *
+ * The same for flow control (docs/flow-control.md): slots freed by leases that expired (a worker that
+ * died), FIFO deliveries released by a cancellation, and admit signals that were lost are handed on
+ * and signalled by a second, more frequent pass (hookline_flow_pump). It is a safety net: in the
+ * normal course the attempt that frees a slot hands it on and signals the waiter itself.
  */
 export function startDispatchSweeper(options: {
   client: Client;
@@ -38,9 +47,11 @@ export function startDispatchSweeper(options: {
   logger: Logger;
   intervalMs?: number;
   olderThanMs?: number;
+  flowIntervalMs?: number;
 }): () => Promise<void> {
   const { client, config, db, logger } = options;
   const intervalMs = options.intervalMs ?? 10_000;
+  const flowIntervalMs = options.flowIntervalMs ?? 2_000;
   const olderThanMs = options.olderThanMs ?? 15_000;
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
@@ -69,14 +80,26 @@ export function startDispatchSweeper(options: {
       if (started) logger.warn({ jobId: job.id }, 'dispatch sweeper started a replay job left behind');
     }
   };
+  const pump = async () => {
+    const handed = await pumpFlow(db, attemptTimeoutMs(config), ADMIT_RESIGNAL_AFTER_MS);
+    if (stopped || handed.length === 0) return;
+    await signalDeliveries(client, handed.map((h) => h.deliveryId), 'admit');
+    logger.info({ count: handed.length }, 'flow sweeper signalled deliveries holding a slot');
+  };
   const timer = setInterval(() => {
     running = running.then(sweep).catch((error: unknown) => logger.error({ err: error }, 'dispatch sweep failed'));
   }, intervalMs);
   timer.unref();
+  let pumping: Promise<void> = Promise.resolve();
+  const flowTimer = setInterval(() => {
+    pumping = pumping.then(pump).catch((error: unknown) => logger.error({ err: error }, 'flow sweep failed'));
+  }, flowIntervalMs);
+  flowTimer.unref();
   return async () => {
     stopped = true;
     clearInterval(timer);
-    await running;
+    clearInterval(flowTimer);
+    await Promise.all([running, pumping]);
   };
 }
 

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { NextStep } from '../delivery/decide-next.js';
+import type { WaitReason } from '../contract/delivery.js';
 import type { AttemptRun } from '../delivery/run-attempt.js';
 import type { StoredEvent } from '../store/events.js';
 
@@ -87,10 +88,19 @@ export interface RecordedAttempt {
   next: NextStep;
 }
 
-/** What the delivery activity reports after it has recorded an attempt row. */
+/** What the delivery activity reports: an attempt row recorded, or an attempt told to wait. */
 export interface AttemptMetrics {
   attemptRecorded(attempt: RecordedAttempt): void;
+  attemptWaited(reason: WaitReason): void;
 }
+
+/** Attempts told to wait by their webhook's flow control, by reason (a bounded set). */
+export const flowWaitsTotal = new Counter({
+  name: 'hookline_flow_waits_total',
+  help: 'Attempts told to wait by their webhook flow control, by reason (concurrency, queue, ordering, rate, paused)',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
 
 export const deliveryMetrics: AttemptMetrics = {
   attemptRecorded({ event, attemptNumber, startedAt, run, next }) {
@@ -104,6 +114,9 @@ export const deliveryMetrics: AttemptMetrics = {
       eventToFirstAttempt.observe(Math.max(0, startedAt.getTime() - Date.parse(event.createdAt)) / 1000);
     }
     if (next.kind !== 'retry') deliveriesTotal.inc({ status: next.kind, event_type: event.type });
+  },
+  attemptWaited(reason) {
+    flowWaitsTotal.inc({ reason });
   },
 };
 

@@ -7,11 +7,11 @@ import { type StoredEvent, toEvent } from './events.js';
 import type { WebhookForDelivery } from './webhooks.js';
 
 /**
- * The database side of one delivery attempt, in two statements: one read before the POST
- * (`loadAttemptContext`) and one write after it (`recordAttemptOutcome`). The Temporal server and
- * Postgres share the machine's cores and an attempt's cost is mostly round trips, so each is a
- * single statement rather than the ten or so separate queries (and a transaction) it would be
- * table by table.
+ * The database side of one delivery attempt, in two statements: one before the POST
+ * (`loadAttemptContext`, which also asks its webhook's flow control for a slot) and one after it
+ * (`recordAttemptOutcome`, which also gives the slot back). The Temporal server and Postgres share
+ * the machine's cores and an attempt's cost is mostly round trips, so each is a single statement
+ * rather than the ten or so separate queries (and a transaction) it would be table by table.
  */
 
 /** What an attempt needs to know before it sends: the delivery, and what it points at. */
@@ -24,6 +24,25 @@ export interface AttemptContext {
   /** Undefined when the row is missing; a soft-deleted webhook comes back with `deleted: true`. */
   webhook: WebhookForDelivery | undefined;
   event: StoredEvent | undefined;
+  /** The flow control's answer, when one was asked for and the attempt is to be sent. */
+  admission: Admission | undefined;
+}
+
+/**
+ * hookline_flow_admit's answer (migrations/0004_flow_control.sql): a slot (the lease may start
+ * later, for the rate limit or a pause), or a place in the queue; and the waiters that got a slot
+ * meanwhile, whose workflows the caller signals.
+ */
+export interface Admission {
+  granted: boolean;
+  startAt: Date | null;
+  /** How long until the slot's start, by the database's clock (0: now). */
+  waitMs: number;
+  pausedUntil: Date | null;
+  waitReason: 'concurrency' | 'queue' | 'ordering' | null;
+  /** The receiver was slow lately: the attempt should run as a normal activity. */
+  slow: boolean;
+  woken: string[];
 }
 
 /**
@@ -31,12 +50,17 @@ export interface AttemptContext {
  * (newest first) and the encryption key opened, and its event, in ONE statement: the delivery row
  * left-joined to the others (so a missing webhook or event reads as undefined), the secrets as a
  * correlated `array(...)` subquery. Undefined when the delivery does not exist.
+ *
+ * With `admit`, the same statement asks for a slot (hookline_flow_admit), but only when the attempt
+ * is to be sent: the delivery is not cancelled, this attempt was not recorded, the webhook exists,
+ * is active and not deleted, and the event exists. The lease lives `leaseMs` from its start.
  */
 export async function loadAttemptContext(
   db: Db,
   box: SecretBox,
   deliveryId: string,
   attemptNumber: number,
+  admit?: { leaseMs: number },
 ): Promise<AttemptContext | undefined> {
   const row = await db
     .selectFrom('deliveries as d')
@@ -73,9 +97,18 @@ export async function loadAttemptContext(
       'e.data as e_data',
       'e.created_at as e_created_at',
     ])
+    .select(
+      admit
+        ? sql<AdmissionRow | null>`case
+            when d.status <> 'cancelled' and a.started_at is null and w.id is not null and w.deleted_at is null and w.active and e.id is not null
+            then (select to_jsonb(f) from hookline_flow_admit(d.id, ${admit.leaseMs}) f)
+          end`.as('admission')
+        : sql<null>`null`.as('admission'),
+    )
     .where('d.id', '=', deliveryId)
     .executeTakeFirst();
   if (!row) return undefined;
+  const admission = row.admission;
 
   return {
     delivery: { id: row.id, community_id: row.community_id, event_id: row.event_id, webhook_id: row.webhook_id, status: row.status },
@@ -112,7 +145,29 @@ export async function loadAttemptContext(
             data: row.e_data,
             created_at: row.e_created_at,
           }),
+    admission: admission
+      ? {
+          granted: admission.granted,
+          startAt: admission.start_at ? new Date(admission.start_at) : null,
+          waitMs: Number(admission.wait_ms ?? 0),
+          pausedUntil: admission.paused_until ? new Date(admission.paused_until) : null,
+          waitReason: admission.wait_reason,
+          slow: admission.slow,
+          woken: admission.woken ?? [],
+        }
+      : undefined,
   };
+}
+
+/** hookline_flow_admit's row, as to_jsonb gives it. */
+interface AdmissionRow {
+  granted: boolean;
+  start_at: string | null;
+  wait_ms: number | null;
+  paused_until: string | null;
+  wait_reason: Admission['waitReason'];
+  slow: boolean;
+  woken: string[] | null;
 }
 
 /**
@@ -173,6 +228,20 @@ export interface WebhookOutcome {
 }
 
 /**
+ * What the attempt tells its webhook's flow control as it gives its slot back (hookline_flow_release):
+ * `success` raises the adaptive limit by one, `slow_down` (429, 503, a timeout) halves it; `pauseMs`
+ * pauses the webhook (Retry-After); `slow` true marks the receiver slow, false clears it, null leaves
+ * it; `final`: the delivery has just become final (the next of a FIFO webhook may go).
+ */
+export interface FlowRelease {
+  signal: 'success' | 'slow_down' | 'none';
+  pauseMs: number | null;
+  slow: boolean | null;
+  final: boolean;
+  leaseMs: number;
+}
+
+/**
  * Records an attempt in ONE statement (data-modifying CTEs, one implicit transaction):
  * - the attempt row, keyed by the workflow's attempt number, so an activity run again after a crash
  *   finds its row and adds none (on conflict do nothing);
@@ -186,15 +255,19 @@ export interface WebhookOutcome {
  * webhook cannot lose the streak's start). The webhook row is locked before the delivery row,
  * the order deleteWebhook takes them in, so the two cannot deadlock.
  *
- * Returns whether the attempt row was inserted (false: it was recorded before), and, for a failure,
- * whether the webhook now stands disabled for failing.
+ * - the attempt's slot given back to its webhook's flow control, see FlowRelease; hookline_flow_release
+ *   locks the flow row, after the webhook's row, as every statement of an attempt does.
+ *
+ * Returns whether the attempt row was inserted (false: it was recorded before), for a failure whether
+ * the webhook now stands disabled for failing, and the waiting deliveries that were handed a slot.
  */
 export async function recordAttemptOutcome(
   db: Db,
   attempt: AttemptRecord,
   delivery: { status: DeliveryStatus; nextAttemptAt: Date | null },
   webhook: WebhookOutcome,
-): Promise<{ inserted: boolean; disabledForFailing: boolean }> {
+  flow?: FlowRelease,
+): Promise<{ inserted: boolean; disabledForFailing: boolean; woken: string[] }> {
   const now = new Date();
   const threshold = new Date(attempt.startedAt.getTime() - webhook.disableAfterMs);
   const row = await db
@@ -258,6 +331,11 @@ export async function recordAttemptOutcome(
         .returning('attempt_number'),
     )
     .selectNoFrom((eb) => [
+      // after the webhook's update (its row lock first, as above), the slot goes back
+      flow
+        ? sql<string[] | null>`(select hookline_flow_release(${attempt.deliveryId}, ${webhook.id}, ${flow.signal}, ${flow.pauseMs}::bigint,
+            ${flow.slow}::boolean, ${flow.final}, ${flow.leaseMs}) where (select count(*) from webhook_update) >= 0)`.as('woken')
+        : sql<null>`null`.as('woken'),
       eb.exists(eb.selectFrom('attempt_insert').select('attempt_number')).$castTo<boolean>().as('inserted'),
       eb
         .exists(eb.selectFrom('webhook_update').select('active').where('active', '=', false).where('disabled_reason', '=', 'failing'))
@@ -265,5 +343,5 @@ export async function recordAttemptOutcome(
         .as('failing'),
     ])
     .executeTakeFirstOrThrow();
-  return { inserted: row.inserted, disabledForFailing: webhook.outcome === 'failed' && row.failing };
+  return { inserted: row.inserted, disabledForFailing: webhook.outcome === 'failed' && row.failing, woken: row.woken ?? [] };
 }

@@ -1,6 +1,7 @@
 import { type Selectable, sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { AttemptsTable, DeliveryStatus } from '../db/schema.js';
+import { nextOrderingSeqs } from './webhooks.js';
 import { beforeCursor, createdAtText, type Cursor, type Page, toPage } from './pagination.js';
 import { inScope, type Scope } from './scope.js';
 
@@ -185,14 +186,27 @@ export async function listUndispatched(db: Db, olderThanMs: number, limit: numbe
     .execute();
 }
 
-/** Marks a delivery pending again before a replay, so reads show it on its way. */
+/**
+ * Marks a delivery pending again before a replay, so reads show it on its way. A delivery of a FIFO
+ * webhook takes the next place in its webhook's order: a replay goes after the deliveries waiting
+ * at that moment (docs/flow-control.md#ordering).
+ */
 export async function markReplayRequested(db: Db, scope: Scope, id: string): Promise<void> {
-  await db
-    .updateTable('deliveries')
-    .set({ status: 'pending', updated_at: new Date() })
-    .where('id', '=', id)
-    .where(inScope(scope, 'community_id'))
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom('deliveries')
+      .select(['webhook_id', 'ordering_seq'])
+      .where('id', '=', id)
+      .where(inScope(scope, 'community_id'))
+      .executeTakeFirst();
+    if (!row) return;
+    const seq = row.ordering_seq === null ? undefined : (await nextOrderingSeqs(trx, [row.webhook_id])).get(row.webhook_id);
+    await trx
+      .updateTable('deliveries')
+      .set({ status: 'pending', updated_at: new Date(), ...(seq !== undefined ? { ordering_seq: seq } : {}) })
+      .where('id', '=', id)
+      .execute();
+  });
 }
 
 export async function setDeliveryStatus(

@@ -3,7 +3,7 @@ import { subscriptionsReceiving, webhookWantsEvent } from '../catalog/event-type
 import type { Db } from '../db/database.js';
 import { newId } from '../ids.js';
 import { inScope, type Scope } from './scope.js';
-import { listSubscribedWebhooks } from './webhooks.js';
+import { listSubscribedWebhooks, nextOrderingSeqs } from './webhooks.js';
 
 export interface StoredEvent {
   id: string;
@@ -93,23 +93,30 @@ export async function recordEvent(db: Db, input: NewEvent): Promise<RecordEventR
       return { outcome: 'existing', event, deliveries: await deliveriesOfEvent(trx, existing.id) };
     }
 
-    const webhookIds = input.onlyWebhookId
+    const webhooks = input.onlyWebhookId
       ? // the one webhook, and only when it belongs to the event's community
-        (
-          await trx
-            .selectFrom('webhooks')
-            .select('id')
-            .where('id', '=', input.onlyWebhookId)
-            .where('community_id', '=', input.communityId)
-            .where('deleted_at', 'is', null)
-            .execute()
-        ).map((w) => w.id)
-      : (await listSubscribedWebhooks(trx, input.communityId, subscriptionsReceiving(input.type)))
-          .filter((w) => webhookWantsEvent({ events: w.events, channelIds: w.channel_ids }, input))
-          .map((w) => w.id);
+        await trx
+          .selectFrom('webhooks')
+          .select(['id', 'ordering'])
+          .where('id', '=', input.onlyWebhookId)
+          .where('community_id', '=', input.communityId)
+          .where('deleted_at', 'is', null)
+          .execute()
+      : (await listSubscribedWebhooks(trx, input.communityId, subscriptionsReceiving(input.type))).filter((w) =>
+          webhookWantsEvent({ events: w.events, channelIds: w.channel_ids }, input),
+        );
+
+    // A FIFO webhook's deliveries are numbered in the order their events are accepted. The counter
+    // lives on the webhook's row, whose lock this transaction holds until it commits: a concurrent
+    // event to the same webhook waits for this one, so the order of the numbers is the order of the
+    // commits, and of the answers (docs/flow-control.md#ordering).
+    const ordered = await nextOrderingSeqs(
+      trx,
+      webhooks.filter((w) => w.ordering === 'fifo').map((w) => w.id),
+    );
 
     // sorted by id, the order in which a repeated call reads them back
-    const deliveries = webhookIds.map((webhookId) => ({ id: newId('dlv'), webhookId })).sort((a, b) => (a.id < b.id ? -1 : 1));
+    const deliveries = webhooks.map((w) => ({ id: newId('dlv'), webhookId: w.id })).sort((a, b) => (a.id < b.id ? -1 : 1));
     if (deliveries.length > 0) {
       await trx
         .insertInto('deliveries')
@@ -121,6 +128,7 @@ export async function recordEvent(db: Db, input: NewEvent): Promise<RecordEventR
             webhook_id: d.webhookId,
             event_type: input.type,
             status: 'pending' as const,
+            ordering_seq: ordered.get(d.webhookId) ?? null,
             created_at: now,
             updated_at: now,
           })),

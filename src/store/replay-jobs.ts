@@ -171,8 +171,9 @@ export async function claimReplayPage(
     .set({ status: 'pending', next_attempt_at: null, updated_at: new Date() })
     .where('id', 'in', rows.map((r) => r.id))
     .where('status', '=', 'failed')
-    .returning(['id', 'community_id', 'webhook_id', 'event_type', 'attempt_count'])
+    .returning(['id', 'community_id', 'webhook_id', 'event_type', 'attempt_count', 'ordering_seq'])
     .execute();
+  await moveToEndOfOrder(db, job.webhookId, claimed.filter((c) => c.ordering_seq !== null).map((c) => c.id));
   const order = new Map(rows.map((r, i) => [r.id, i]));
   return {
     claimed: claimed
@@ -181,6 +182,22 @@ export async function claimReplayPage(
     last,
     exhausted: rows.length < limit,
   };
+}
+
+/**
+ * Replayed deliveries of a FIFO webhook go after those waiting now, in their own order (created_at,
+ * id): the webhook's counter moves on by their number and they take the places it passed.
+ */
+async function moveToEndOfOrder(db: Db, webhookId: string, deliveryIds: readonly string[]): Promise<void> {
+  if (deliveryIds.length === 0) return;
+  await sql`
+    with bump as (
+      update webhooks set ordering_seq = ordering_seq + ${deliveryIds.length} where id = ${webhookId} returning ordering_seq
+    ), ranked as (
+      select id, row_number() over (order by created_at, id) as rank from deliveries where id = any(${[...deliveryIds]}::text[])
+    )
+    update deliveries d set ordering_seq = (select ordering_seq from bump) - ${deliveryIds.length} + ranked.rank
+    from ranked where d.id = ranked.id`.execute(db);
 }
 
 /** Puts claimed deliveries whose replay could not be started back to failed. */

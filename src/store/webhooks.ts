@@ -1,10 +1,11 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { Db } from '../db/database.js';
-import type { WebhooksTable } from '../db/schema.js';
+import type { WebhookOrdering, WebhooksTable } from '../db/schema.js';
 import { newId } from '../ids.js';
 import type { SecretBox } from '../security/secret-box.js';
 import { newSigningSecret } from '../security/tokens.js';
 import type { EncryptionAlgorithm } from '../wire/encrypt.js';
+import { type Flow, flowOf } from './flow.js';
 import { beforeCursor, createdAtText, type Cursor, type Page, toPage } from './pagination.js';
 import { inScope, type Scope } from './scope.js';
 
@@ -22,6 +23,13 @@ export interface Webhook {
   active: boolean;
   disabledReason: string | null;
   encryption: { enabled: boolean; algorithm: EncryptionAlgorithm | null };
+  /** Attempts in flight to it at once, across every worker (docs/flow-control.md). */
+  maxConcurrency: number;
+  /** Attempts started per second; null for no limit. */
+  rateLimitPerSecond: number | null;
+  /** `fifo`: its deliveries are attempted one at a time, in the order their events were accepted. */
+  ordering: WebhookOrdering;
+  flow: Flow;
   createdAt: string;
   updatedAt: string;
 }
@@ -40,15 +48,20 @@ export interface WebhookInput {
   channelIds?: string[] | null | undefined;
   active: boolean;
   encryption?: WebhookEncryptionInput | undefined;
+  maxConcurrency?: number | undefined;
+  rateLimitPerSecond?: number | null | undefined;
+  ordering?: WebhookOrdering | undefined;
 }
 
-type WebhookRow = Omit<WebhooksTable, 'created_at' | 'updated_at' | 'active'> & {
-  active: boolean;
-  created_at: Date;
-  updated_at: Date;
-};
+type WebhookRow = Selectable<WebhooksTable>;
 
-function toWebhook(row: WebhookRow): Webhook {
+/** Rows to webhooks, each with its flow state (two queries for the whole list). */
+async function withFlow(db: Db, rows: WebhookRow[]): Promise<Webhook[]> {
+  const flows = await flowOf(db, rows.map((r) => ({ id: r.id, maxConcurrency: r.max_concurrency })));
+  return rows.map((row) => toWebhook(row, flows.get(row.id)!));
+}
+
+function toWebhook(row: WebhookRow, flow: Flow): Webhook {
   return {
     id: row.id,
     communityId: row.community_id,
@@ -60,6 +73,10 @@ function toWebhook(row: WebhookRow): Webhook {
     active: row.active,
     disabledReason: row.disabled_reason,
     encryption: { enabled: row.encryption_algorithm !== null, algorithm: row.encryption_algorithm },
+    maxConcurrency: row.max_concurrency,
+    rateLimitPerSecond: row.rate_limit_per_second,
+    ordering: row.ordering,
+    flow,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -94,13 +111,17 @@ export async function createWebhook(
         active: input.active,
         disabled_reason: input.active ? null : 'disabled',
         ...encryptionColumns(box, input.encryption),
+        ...(input.maxConcurrency !== undefined ? { max_concurrency: input.maxConcurrency } : {}),
+        rate_limit_per_second: input.rateLimitPerSecond ?? null,
+        ...(input.ordering !== undefined ? { ordering: input.ordering } : {}),
         created_at: now,
         updated_at: now,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
     await trx.insertInto('webhook_secrets').values({ webhook_id: row.id, secret_sealed: box.seal(secret) }).execute();
-    return { webhook: toWebhook(row), secret };
+    await trx.insertInto('webhook_flow').values({ webhook_id: row.id, effective_concurrency: row.max_concurrency }).execute();
+    return { webhook: (await withFlow(trx, [row]))[0]!, secret };
   });
 }
 
@@ -119,7 +140,8 @@ export async function listWebhooks(
     .orderBy('id', 'desc')
     .limit(page.limit + 1);
   if (page.cursor) query = query.where(beforeCursor(page.cursor));
-  return toPage(await query.execute(), page.limit, toWebhook);
+  const rows = toPage(await query.execute(), page.limit, (row) => row);
+  return { items: await withFlow(db, rows.items), nextCursor: rows.nextCursor };
 }
 
 export async function getWebhook(db: Db, scope: Scope, id: string): Promise<Webhook | undefined> {
@@ -130,7 +152,7 @@ export async function getWebhook(db: Db, scope: Scope, id: string): Promise<Webh
     .where(inScope(scope, 'community_id'))
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
-  return row && toWebhook(row);
+  return row && (await withFlow(db, [row]))[0];
 }
 
 export type WebhookPatch = Partial<WebhookInput>;
@@ -165,12 +187,24 @@ export async function updateWebhook(
           ? { active: patch.active, disabled_reason: patch.active ? null : 'disabled', ...(patch.active ? { failing_since: null } : {}) }
           : {}),
         ...(patch.encryption !== undefined ? keepKeyIfOmitted(box, patch.encryption, current) : {}),
+        ...(patch.maxConcurrency !== undefined ? { max_concurrency: patch.maxConcurrency } : {}),
+        ...(patch.rateLimitPerSecond !== undefined ? { rate_limit_per_second: patch.rateLimitPerSecond } : {}),
+        ...(patch.ordering !== undefined ? { ordering: patch.ordering } : {}),
         updated_at: new Date(),
       })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    return { before: toWebhook(current), after: toWebhook(row) };
+    if (patch.maxConcurrency !== undefined) {
+      // a lower limit applies at once; a higher one is reached by successes, as after a slow-down
+      await trx
+        .updateTable('webhook_flow')
+        .set({ effective_concurrency: sql<number>`least(effective_concurrency, ${row.max_concurrency})` })
+        .where('webhook_id', '=', id)
+        .execute();
+    }
+    const [before, after] = await withFlow(trx, [current, row]);
+    return { before: before!, after: after! };
   });
 }
 
@@ -257,7 +291,7 @@ export interface WebhookForDelivery {
 export async function listSubscribedWebhooks(db: Db, communityId: string, types: string[]) {
   return db
     .selectFrom('webhooks')
-    .select(['id', 'events', 'channel_ids'])
+    .select(['id', 'events', 'channel_ids', 'ordering'])
     .where('community_id', '=', communityId)
     .where('active', '=', true)
     .where('deleted_at', 'is', null)
@@ -272,4 +306,16 @@ export async function disableWebhook(db: Db, id: string, reason: string): Promis
     .where('id', '=', id)
     .where('deleted_at', 'is', null)
     .execute();
+}
+
+/** Takes the next place in the order of each FIFO webhook given (its row stays locked until commit). */
+export async function nextOrderingSeqs(db: Db, webhookIds: readonly string[]): Promise<Map<string, string>> {
+  if (webhookIds.length === 0) return new Map();
+  const rows = await db
+    .updateTable('webhooks')
+    .set({ ordering_seq: sql<string>`ordering_seq + 1` })
+    .where('id', 'in', [...webhookIds])
+    .returning(['id', 'ordering_seq'])
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.ordering_seq]));
 }

@@ -2,6 +2,7 @@ import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundErro
 import pMap from 'p-map';
 import type { Config } from '../config.js';
 import {
+  admitSignal,
   cancelSignal,
   DELIVERY_WORKFLOW,
   type DeliveryWorkflow,
@@ -26,12 +27,21 @@ export interface DeliveryToStart {
 /** Extra time an attempt may take beyond the HTTP timeout, for the database reads and writes. */
 const ATTEMPT_OVERHEAD_MS = 15_000;
 
+/**
+ * The longest one attempt may take: its activity's timeout, and how long the slot it holds in its
+ * webhook's flow control lives (a slot held by a worker that died comes back after this).
+ */
+export function attemptTimeoutMs(config: Pick<Config, 'delivery'>): number {
+  return config.delivery.timeoutMs + ATTEMPT_OVERHEAD_MS;
+}
+
 function workflowInput(config: Pick<Config, 'delivery'>, deliveryId: string, firstAttemptNumber: number): DeliveryWorkflowInput {
   return {
     deliveryId,
     firstAttemptNumber,
     replayRetentionMs: config.delivery.replayRetentionMs,
-    attemptTimeoutMs: config.delivery.timeoutMs + ATTEMPT_OVERHEAD_MS,
+    attemptTimeoutMs: attemptTimeoutMs(config),
+    flowControl: true,
   };
 }
 
@@ -87,13 +97,17 @@ export async function replayDeliveryWorkflow(
   });
 }
 
-/** Tells running deliveries something; one that has already closed needs no telling. */
+/**
+ * Tells running deliveries something: `resume` (their webhook is enabled again), `cancel` (it was
+ * deleted), `admit` (a slot of its flow control was handed to them). One that has closed needs no
+ * telling.
+ */
 export async function signalDeliveries(
   client: Client,
   deliveryIds: readonly string[],
-  what: 'resume' | 'cancel',
+  what: 'resume' | 'cancel' | 'admit',
 ): Promise<void> {
-  const signal = what === 'resume' ? resumeSignal : cancelSignal;
+  const signal = what === 'resume' ? resumeSignal : what === 'cancel' ? cancelSignal : admitSignal;
   await pMap(
     deliveryIds,
     async (id) => {

@@ -77,7 +77,10 @@ describe('create, read, list, update, delete', () => {
     const read = await hookline.call('GET', `/v1/webhooks/${created.id}`, undefined, key);
     expect(read.status).toBe(200);
     expect(Object.keys(read.body.data).sort()).toEqual(
-      ['id', 'communityId', 'url', 'description', 'format', 'events', 'channelIds', 'active', 'disabledReason', 'encryption', 'createdAt', 'updatedAt'].sort(),
+      [
+        'id', 'communityId', 'url', 'description', 'format', 'events', 'channelIds', 'active', 'disabledReason', 'encryption',
+        'maxConcurrency', 'rateLimitPerSecond', 'ordering', 'flow', 'createdAt', 'updatedAt',
+      ].sort(),
     );
     expect(read.body.data).toMatchObject({
       id: expect.stringMatching(/^wh_/),
@@ -89,6 +92,10 @@ describe('create, read, list, update, delete', () => {
       active: true,
       disabledReason: null,
       encryption: { enabled: false, algorithm: null },
+      maxConcurrency: 10,
+      rateLimitPerSecond: null,
+      ordering: 'none',
+      flow: { inFlight: 0, effectiveConcurrency: 10, pausedUntil: null, waiting: 0 },
     });
     const { secret: _secret, ...withoutSecret } = created;
     expect(read.body.data).toEqual(withoutSecret);
