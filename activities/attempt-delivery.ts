@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Dispatcher } from 'undici';
@@ -7,7 +8,7 @@ import type { AttemptInput, AttemptResult, DeliveryActivities } from '../src/con
 import type { Db } from '../src/db/database.js';
 import type { AttemptMetrics } from '../src/metrics/index.js';
 import { type AttemptOutcome, decideNext, type NextStep, parseRetryAfter } from '../src/delivery/decide-next.js';
-import { admissionStep, LOCAL_ATTEMPT_BUDGET_MS, LocalAttempts, releaseFor } from '../src/delivery/flow.js';
+import { admissionStep, LOCAL_ATTEMPT_BUDGET_MS, LocalAttempts, releaseFor, START_SLEEP_MAX_MS } from '../src/delivery/flow.js';
 import { type AttemptRun, runAttempt } from '../src/delivery/run-attempt.js';
 import type { SecretBox } from '../src/security/secret-box.js';
 import { loadAttemptContext, recordAttemptOutcome } from '../src/store/attempt-context.js';
@@ -73,7 +74,7 @@ export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
       }
       const { db, box, config } = deps;
       const log = deps.logger.child({ deliveryId: input.deliveryId, attempt: input.attemptNumber });
-      const context = await loadAttemptContext(db, box, input.deliveryId, input.attemptNumber, input.flow ? { leaseMs } : undefined);
+      const context = await loadAttemptContext(db, box, input.deliveryId, input.attemptNumber, input.flow ? { leaseMs, sleepMs: START_SLEEP_MAX_MS } : undefined);
       if (!context || context.delivery.status === 'cancelled') return { kind: 'cancelled' };
       const { delivery, recorded, webhook, event } = context;
       // Temporal runs an attempt again when its worker died after writing the row but before
@@ -106,6 +107,8 @@ export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
           }
           return step;
         }
+        // its slot starts within a second (the rate limit): that is waited for here, not on a timer
+        if (step.sleepMs > 0) await sleep(step.sleepMs);
       }
 
       const startedAt = now();

@@ -28,10 +28,14 @@ create table webhook_flow (
   webhook_id            text primary key references webhooks (id) on delete cascade,
   -- the adaptive limit: halved by 429, 503 and timeouts, raised by one per success, 1..max_concurrency
   effective_concurrency integer not null check (effective_concurrency >= 1),
-  -- attempts holding a slot: {"<delivery id>": {"s": <start, epoch ms>, "e": <expiry, epoch ms>}}
+  -- attempts holding a slot: {"<delivery id>": {"s": <start, epoch ms>, "e": <expiry, epoch ms>,
+  -- "c": <whether that start is committed: the attempt sends then, and the rate limit counts it>}}
   leases                jsonb not null default '{}',
-  -- the rate limit's next free start (a generic cell rate algorithm: each start moves it 1/rate on)
+  -- the rate limit (a generic cell rate algorithm): where the next slot handed out may start (each
+  -- moves it 1/rate on), and when the last attempt did start (the next starts no sooner than 1/rate
+  -- after it, however late its timer fired)
   next_start_at         timestamptz,
+  last_start_at         timestamptz,
   -- a 429 or 503 with Retry-After pauses the whole webhook until then
   paused_until          timestamptz,
   -- the receiver was slow or hung lately: its attempts run as normal activities, not local ones
@@ -102,7 +106,8 @@ begin
           and o.ordering_seq < waiter.ordering_seq and o.id is distinct from passed
       );
     end if;
-    start_at := greatest(at, coalesce(flow.next_start_at, at), coalesce(flow.paused_until, at));
+    start_at := greatest(at, coalesce(flow.next_start_at, at), coalesce(flow.paused_until, at),
+      case when w_rate is not null then coalesce(flow.last_start_at + make_interval(secs => 1 / w_rate), at) else at end);
     flow.leases := flow.leases || jsonb_build_object(waiter.delivery_id,
       jsonb_build_object('s', hookline_epoch_ms(start_at), 'e', hookline_epoch_ms(start_at) + lease_ms));
     if w_rate is not null then flow.next_start_at := start_at + make_interval(secs => 1 / w_rate); end if;
@@ -113,10 +118,12 @@ begin
 end $$;
 
 -- An attempt asks for a slot. Granted: the lease it holds (new, or its own from before: a handoff, or
--- this attempt running again after a crash), with the time it may start (the rate limit or a pause
--- can put that later). Refused: it joins the queue and waits for a signal; any slot that is free
--- meanwhile (a lease expired) goes to the waiters before it.
-create function hookline_flow_admit(delivery text, lease_ms bigint)
+-- this attempt running again after a crash), with how long until it may start: the rate limit (no
+-- sooner than 1/rate after the last start) or a pause can put that later. A start within
+-- `sleep_ms` is committed (the caller waits that little and sends), a later one is only reserved
+-- (the caller sleeps on a timer and asks again). Refused: it joins the queue and waits for a
+-- signal; any slot free meanwhile (a lease expired) goes to the waiters before it.
+create function hookline_flow_admit(delivery text, lease_ms bigint, sleep_ms bigint)
 returns table (granted boolean, start_at timestamptz, wait_ms bigint, paused_until timestamptz, wait_reason text, slow boolean, woken text[])
 language plpgsql as $$
 declare
@@ -126,8 +133,11 @@ declare
   f webhook_flow;
   mine jsonb;
   reason text;
+  earliest timestamptz;
   begin_at timestamptz;
   handed record;
+  others text[] := '{}';
+  committed boolean;
 begin
   select id, webhook_id, ordering_seq into d from deliveries where id = delivery;
   select id, max_concurrency, rate_limit_per_second into w from webhooks where id = d.webhook_id;
@@ -139,65 +149,72 @@ begin
   end if;
   f.leases := hookline_live_leases(f.leases, at);
   f.effective_concurrency := least(f.effective_concurrency, w.max_concurrency);
+  earliest := greatest(at, coalesce(f.paused_until, at),
+    case when w.rate_limit_per_second is not null
+      then coalesce(f.last_start_at + make_interval(secs => 1 / w.rate_limit_per_second), at) else at end);
   mine := f.leases -> delivery;
 
-  if mine is not null then
-    -- a pause that came after the slot was given moves its start; the lease lives from its start
-    begin_at := greatest(to_timestamp((mine ->> 's')::bigint / 1000.0), coalesce(f.paused_until, at), at);
-    f.leases := f.leases || jsonb_build_object(delivery,
-      jsonb_build_object('s', hookline_epoch_ms(begin_at), 'e', hookline_epoch_ms(begin_at) + lease_ms));
-    update webhook_flow set leases = f.leases, effective_concurrency = f.effective_concurrency, updated_at = at
-      where webhook_id = w.id;
-    delete from flow_waiters where flow_waiters.delivery_id = delivery;
-    return query select true, begin_at, greatest(0, hookline_epoch_ms(begin_at) - hookline_epoch_ms(at)), f.paused_until, null::text, coalesce(f.slow_until > at, false), '{}'::text[];
-    return;
-  end if;
-
-  if d.ordering_seq is not null and exists (
-    select 1 from deliveries o
-    where o.webhook_id = w.id and o.status = 'pending' and o.ordering_seq is not null and o.ordering_seq < d.ordering_seq
-  ) then
-    reason := 'ordering';
-  elsif (select count(*) from jsonb_object_keys(f.leases)) >= f.effective_concurrency then
-    reason := 'concurrency';
-  elsif exists (
-    select 1 from flow_waiters q
-    where q.webhook_id = w.id and q.delivery_id <> delivery and q.granted_at is null and q.ordering_seq is null
-  ) and d.ordering_seq is null then
-    reason := 'queue';
-  end if;
-
-  if reason is not null then
-    insert into flow_waiters (delivery_id, webhook_id, ordering_seq, reason) values (delivery, w.id, d.ordering_seq, reason)
-      on conflict (delivery_id) do update set reason = excluded.reason, granted_at = null;
-    select * into handed from hookline_flow_handoff(f, w.max_concurrency, w.rate_limit_per_second, lease_ms, null, at);
-    update webhook_flow set leases = (handed.flow).leases, next_start_at = (handed.flow).next_start_at,
-      effective_concurrency = f.effective_concurrency, updated_at = at
-      where webhook_id = w.id;
-    -- the handoff may have picked this very delivery (it was first in line)
-    if delivery = any(handed.woken) then
-      delete from flow_waiters where flow_waiters.delivery_id = delivery;
-      mine := (handed.flow).leases -> delivery;
-      return query select true, to_timestamp((mine ->> 's')::bigint / 1000.0),
-        greatest(0, (mine ->> 's')::bigint - hookline_epoch_ms(at)), f.paused_until, null::text,
-        coalesce(f.slow_until > at, false), array_remove(handed.woken, delivery);
-      return;
+  if mine is null then
+    if d.ordering_seq is not null and exists (
+      select 1 from deliveries o
+      where o.webhook_id = w.id and o.status = 'pending' and o.ordering_seq is not null and o.ordering_seq < d.ordering_seq
+    ) then
+      reason := 'ordering';
+    elsif (select count(*) from jsonb_object_keys(f.leases)) >= f.effective_concurrency then
+      reason := 'concurrency';
+    elsif d.ordering_seq is null and exists (
+      select 1 from flow_waiters q
+      where q.webhook_id = w.id and q.delivery_id <> delivery and q.granted_at is null and q.ordering_seq is null
+    ) then
+      reason := 'queue';
     end if;
-    return query select false, null::timestamptz, null::bigint, f.paused_until, reason, false, handed.woken;
-    return;
+
+    if reason is not null then
+      insert into flow_waiters (delivery_id, webhook_id, ordering_seq, reason) values (delivery, w.id, d.ordering_seq, reason)
+        on conflict (delivery_id) do update set reason = excluded.reason, granted_at = null;
+      select * into handed from hookline_flow_handoff(f, w.max_concurrency, w.rate_limit_per_second, lease_ms, null, at);
+      f.leases := (handed.flow).leases;
+      f.next_start_at := (handed.flow).next_start_at;
+      others := handed.woken;
+      mine := f.leases -> delivery;
+      if mine is null then
+        update webhook_flow set leases = f.leases, next_start_at = f.next_start_at,
+          effective_concurrency = f.effective_concurrency, updated_at = at
+          where webhook_id = w.id;
+        return query select false, null::timestamptz, null::bigint, f.paused_until, reason, false, others;
+        return;
+      end if;
+      -- it was first in line itself: it takes the slot just handed to it, and signals the others
+      others := array_remove(others, delivery);
+    else
+      -- a new slot: it starts at the next free start of the rate limit, which moves on
+      begin_at := greatest(earliest, coalesce(f.next_start_at, at));
+      mine := jsonb_build_object('s', hookline_epoch_ms(begin_at), 'e', hookline_epoch_ms(begin_at) + lease_ms);
+      if w.rate_limit_per_second is not null then
+        f.next_start_at := begin_at + make_interval(secs => 1 / w.rate_limit_per_second);
+      end if;
+    end if;
   end if;
 
-  begin_at := greatest(at, coalesce(f.next_start_at, at), coalesce(f.paused_until, at));
-  update webhook_flow set
-    leases = f.leases || jsonb_build_object(delivery,
-      jsonb_build_object('s', hookline_epoch_ms(begin_at), 'e', hookline_epoch_ms(begin_at) + lease_ms)),
-    next_start_at = case when w.rate_limit_per_second is null then null
-                         else begin_at + make_interval(secs => 1 / w.rate_limit_per_second) end,
-    effective_concurrency = f.effective_concurrency,
-    updated_at = at
-  where webhook_id = w.id;
+  -- a slot it holds: it starts at its own start, or later if a pause or the last start say so; a
+  -- start it committed to before (this attempt asking again, as a normal activity) stays its own
+  if coalesce((mine ->> 'c')::boolean, false) then
+    begin_at := greatest(at, coalesce(f.paused_until, at), to_timestamp((mine ->> 's')::bigint / 1000.0));
+  else
+    begin_at := greatest(earliest, to_timestamp((mine ->> 's')::bigint / 1000.0));
+  end if;
+  committed := begin_at <= at + make_interval(secs => sleep_ms / 1000.0);
+  if committed and w.rate_limit_per_second is not null then
+    f.last_start_at := greatest(coalesce(f.last_start_at, begin_at), begin_at);
+  end if;
+  f.leases := f.leases || jsonb_build_object(delivery,
+    jsonb_build_object('s', hookline_epoch_ms(begin_at), 'e', hookline_epoch_ms(begin_at) + lease_ms, 'c', committed));
+  update webhook_flow set leases = f.leases, next_start_at = f.next_start_at, last_start_at = f.last_start_at,
+    effective_concurrency = f.effective_concurrency, updated_at = at
+    where webhook_id = w.id;
   delete from flow_waiters where flow_waiters.delivery_id = delivery;
-  return query select true, begin_at, greatest(0, hookline_epoch_ms(begin_at) - hookline_epoch_ms(at)), f.paused_until, null::text, coalesce(f.slow_until > at, false), '{}'::text[];
+  return query select true, begin_at, greatest(0, hookline_epoch_ms(begin_at) - hookline_epoch_ms(at)), f.paused_until,
+    null::text, coalesce(f.slow_until > at, false), others;
 end $$;
 
 -- An attempt gives its slot back (in the statement that records it) and says how it went:

@@ -56,6 +56,15 @@ const schema = z.object({
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SECRETS_KEY: secretsKey.optional(),
   DELIVERY_TIMEOUT_MS: positiveInt.max(120_000).default(15_000),
+  // the connection's own deadline (name lookup, TCP, TLS), within the attempt's; and the lookup's
+  DELIVERY_CONNECT_TIMEOUT_MS: positiveInt.max(120_000).default(5_000),
+  DELIVERY_DNS_TIMEOUT_MS: positiveInt.max(60_000).default(3_000),
+  // DNS servers for the attempts' lookups (host or host:port, comma-separated); unset: the system's
+  DELIVERY_DNS_SERVERS: z
+    .string()
+    .regex(/^\s*[^,\s]+(\s*,\s*[^,\s]+)*\s*$/, 'must be a comma list of host or host:port')
+    .transform((v) => v.split(',').map((h) => h.trim()))
+    .optional(),
   DELIVERY_RETRY_SCHEDULE: z
     .string()
     .default('5s,5m,30m,2h,5h,10h,10h')
@@ -112,6 +121,11 @@ export interface Config {
   secretsKey: string | undefined;
   delivery: {
     timeoutMs: number;
+    /** The connection's deadline (lookup, TCP, TLS); at most timeoutMs. */
+    connectTimeoutMs: number;
+    /** A name lookup's deadline; at most connectTimeoutMs. */
+    dnsTimeoutMs: number;
+    dnsServers: string[] | undefined;
     retryScheduleMs: number[];
     retryJitter: number;
     replayRetentionMs: number;
@@ -172,6 +186,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretsKey: c.SECRETS_KEY,
     delivery: {
       timeoutMs: c.DELIVERY_TIMEOUT_MS,
+      connectTimeoutMs: Math.min(c.DELIVERY_CONNECT_TIMEOUT_MS, c.DELIVERY_TIMEOUT_MS),
+      dnsTimeoutMs: Math.min(c.DELIVERY_DNS_TIMEOUT_MS, c.DELIVERY_CONNECT_TIMEOUT_MS, c.DELIVERY_TIMEOUT_MS),
+      dnsServers: c.DELIVERY_DNS_SERVERS,
       retryScheduleMs: c.DELIVERY_RETRY_SCHEDULE,
       retryJitter: c.DELIVERY_RETRY_JITTER,
       replayRetentionMs: c.DELIVERY_REPLAY_RETENTION,

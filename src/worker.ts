@@ -83,7 +83,13 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const { config, db, box, logger } = deps;
   installTemporalRuntime(logger, config.metrics?.temporalAddress, { shutdownSignals: deps.shutdownSignals });
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
-  const http = createDeliveryAgent({ allowPrivateNetworks: config.delivery.allowPrivateNetworks, timeoutMs: config.delivery.timeoutMs });
+  const http = createDeliveryAgent({
+    allowPrivateNetworks: config.delivery.allowPrivateNetworks,
+    timeoutMs: config.delivery.timeoutMs,
+    connectTimeoutMs: config.delivery.connectTimeoutMs,
+    dnsTimeoutMs: config.delivery.dnsTimeoutMs,
+    dnsServers: config.delivery.dnsServers,
+  });
   const workflowCode = workflowSource(deps.workflowBundle);
   if (!deps.workflowBundle) {
     const from = workflowCode.workflowBundle ? PREBUILT_WORKFLOW_BUNDLE : `${WORKFLOWS_PATH} (bundled now)`;

@@ -23,20 +23,25 @@ export const LOCAL_ATTEMPT_BUDGET_MS = 1000;
  */
 export const LOCAL_ATTEMPTS_PER_COMMUNITY = 8;
 
-/** A slot that starts within this is started now (timers are not worth less). */
-const START_SLACK_MS = 5;
+/**
+ * A slot that starts within this is waited for inside the attempt, and its start is committed (the
+ * rate limit counts it); a later one is waited for on a durable timer, and asked for again then.
+ * Temporal's timers fire up to about a second late (they are not meant for sub-second pacing), so
+ * timers alone would bunch the starts a rate limit spaces out.
+ */
+export const START_SLEEP_MAX_MS = 1000;
 
-export type AdmissionStep = Extract<AttemptResult, { kind: 'wait' | 'remote' }> | { kind: 'send' };
+export type AdmissionStep = Extract<AttemptResult, { kind: 'wait' | 'remote' }> | { kind: 'send'; sleepMs: number };
 
 /** What an attempt does with its admission: wait (queued, or its slot starts later), go remote, or send. */
 export function admissionStep(admission: Admission, place: { local: boolean; communityBusy: boolean }): AdmissionStep {
   if (!admission.granted) return { kind: 'wait', reason: admission.waitReason ?? 'concurrency', untilMs: null };
-  if (admission.waitMs > START_SLACK_MS) {
+  if (admission.waitMs > START_SLEEP_MAX_MS) {
     const paused = admission.pausedUntil !== null && admission.startAt !== null && admission.startAt <= admission.pausedUntil;
     return { kind: 'wait', reason: paused ? 'paused' : 'rate', untilMs: admission.waitMs };
   }
   if (place.local && (admission.slow || place.communityBusy)) return { kind: 'remote' };
-  return { kind: 'send' };
+  return { kind: 'send', sleepMs: admission.waitMs };
 }
 
 /**

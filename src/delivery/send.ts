@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher, request } from 'undici';
 import { createGuardedLookup } from '../destination/index.js';
+import { createDeliveryDns } from './dns.js';
 
 /** Receivers' response bodies are kept up to this many bytes (docs/delivery.md#attempt-records); the rest is never read. */
 export const RESPONSE_BODY_LIMIT = 20_000;
@@ -16,7 +17,10 @@ export type SendResult =
   | { kind: 'error'; code: SendErrorCode; message: string; durationMs: number };
 
 export type SendErrorCode =
+  /** No complete answer within DELIVERY_TIMEOUT_MS. */
   | 'timeout'
+  /** No connection (name lookup, TCP, TLS) within DELIVERY_CONNECT_TIMEOUT_MS. */
+  | 'connect_timeout'
   | 'connection_refused'
   | 'connection_reset'
   | 'dns'
@@ -26,11 +30,22 @@ export type SendErrorCode =
 
 /**
  * A keep-alive connection pool whose DNS lookups refuse private and metadata addresses at connect
- * time, so a name that resolves somewhere else after the webhook was saved is still caught.
+ * time, so a name that resolves somewhere else after the webhook was saved is still caught. Lookups
+ * are asynchronous DNS queries with a timeout (src/delivery/dns.ts), so a hanging name cannot hold
+ * the thread pool other webhooks' lookups need. Two deadlines: the connection (lookup, TCP, TLS)
+ * within `connectTimeoutMs`, the whole answer within `timeoutMs` (sendWebhook).
  */
-export function createDeliveryAgent(options: { allowPrivateNetworks: boolean; timeoutMs: number }): Agent {
+export function createDeliveryAgent(options: {
+  allowPrivateNetworks: boolean;
+  timeoutMs: number;
+  connectTimeoutMs?: number | undefined;
+  dnsTimeoutMs?: number | undefined;
+  dnsServers?: readonly string[] | undefined;
+}): Agent {
+  const connectTimeoutMs = Math.min(options.connectTimeoutMs ?? options.timeoutMs, options.timeoutMs);
+  const dns = createDeliveryDns({ timeoutMs: Math.min(options.dnsTimeoutMs ?? connectTimeoutMs, connectTimeoutMs), servers: options.dnsServers });
   return new Agent({
-    connect: { lookup: createGuardedLookup({ allowPrivateNetworks: options.allowPrivateNetworks }), timeout: options.timeoutMs },
+    connect: { lookup: createGuardedLookup({ allowPrivateNetworks: options.allowPrivateNetworks }, dns.lookup), timeout: connectTimeoutMs },
     keepAliveTimeout: 30_000,
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
@@ -93,7 +108,7 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
 
 /** Maps Node's and undici's error codes to the attempt's error code. */
 export function classifySendError(error: unknown, timedOut: boolean): { code: SendErrorCode; message: string } {
-  const chain: Array<{ code?: unknown; message?: unknown; name?: unknown }> = [];
+  const chain: Array<{ code?: unknown; message?: unknown; name?: unknown; syscall?: unknown }> = [];
   for (let e: unknown = error; e && typeof e === 'object' && chain.length < 5; e = (e as { cause?: unknown }).cause) {
     chain.push(e as { code?: unknown; message?: unknown });
   }
@@ -101,12 +116,15 @@ export function classifySendError(error: unknown, timedOut: boolean): { code: Se
   const message = String(chain[chain.length - 1]?.message ?? chain[0]?.message ?? 'request failed');
   const has = (predicate: (code: string) => boolean) => codes.some(predicate);
   if (has((c) => c === 'BLOCKED_DESTINATION')) return { code: 'blocked_destination', message };
+  // a name lookup's failure, whatever its code (c-ares says ETIMEOUT or ECONNREFUSED of the DNS server)
+  const lookupFailed = chain.some((e) => e.name === 'DnsTimeoutError' || /^(query|getaddrinfo)/.test(String(e.syscall ?? '')));
+  if (lookupFailed || has((c) => c === 'ENOTFOUND' || c === 'EAI_AGAIN' || c === 'ENODATA')) return { code: 'dns', message };
+  if (has((c) => c === 'UND_ERR_CONNECT_TIMEOUT')) return { code: 'connect_timeout', message };
   if (timedOut || has((c) => c.includes('TIMEOUT') || c === 'ETIMEDOUT') || chain.some((e) => e.name === 'TimeoutError')) {
     return { code: 'timeout', message: timedOut ? 'no complete response within the delivery timeout' : message };
   }
   if (has((c) => c === 'ECONNREFUSED')) return { code: 'connection_refused', message };
   if (has((c) => c === 'ECONNRESET' || c === 'EPIPE' || c === 'UND_ERR_SOCKET')) return { code: 'connection_reset', message };
-  if (has((c) => c === 'ENOTFOUND' || c === 'EAI_AGAIN' || c === 'ENODATA')) return { code: 'dns', message };
   if (has((c) => c.startsWith('ERR_TLS') || c.startsWith('ERR_SSL') || c.includes('CERT') || c === 'DEPTH_ZERO_SELF_SIGNED_CERT')) {
     return { code: 'tls', message };
   }

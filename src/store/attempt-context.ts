@@ -53,14 +53,15 @@ export interface Admission {
  *
  * With `admit`, the same statement asks for a slot (hookline_flow_admit), but only when the attempt
  * is to be sent: the delivery is not cancelled, this attempt was not recorded, the webhook exists,
- * is active and not deleted, and the event exists. The lease lives `leaseMs` from its start.
+ * is active and not deleted, and the event exists. The lease lives `leaseMs` from its start; a
+ * start within `sleepMs` is committed (the attempt waits that little and sends).
  */
 export async function loadAttemptContext(
   db: Db,
   box: SecretBox,
   deliveryId: string,
   attemptNumber: number,
-  admit?: { leaseMs: number },
+  admit?: { leaseMs: number; sleepMs: number },
 ): Promise<AttemptContext | undefined> {
   const row = await db
     .selectFrom('deliveries as d')
@@ -101,7 +102,7 @@ export async function loadAttemptContext(
       admit
         ? sql<AdmissionRow | null>`case
             when d.status <> 'cancelled' and a.started_at is null and w.id is not null and w.deleted_at is null and w.active and e.id is not null
-            then (select to_jsonb(f) from hookline_flow_admit(d.id, ${admit.leaseMs}) f)
+            then (select to_jsonb(f) from hookline_flow_admit(d.id, ${admit.leaseMs}, ${admit.sleepMs}) f)
           end`.as('admission')
         : sql<null>`null`.as('admission'),
     )

@@ -10,7 +10,11 @@ export interface Arrival {
   body: string;
 }
 
-export type Responder = (arrival: Arrival, index: number) => { status: number; headers?: Record<string, string>; body?: string } | 'hang' | 'reset';
+/** How to answer one arrival: a status (after `delayMs`), a hang past the timeout, or a reset. */
+export type Responder = (
+  arrival: Arrival,
+  index: number,
+) => { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | 'hang' | 'reset';
 
 /**
  * A real HTTP receiver on loopback that records every arrival and answers as the test says:
@@ -18,6 +22,9 @@ export type Responder = (arrival: Arrival, index: number) => { status: number; h
  */
 export class TestReceiver {
   readonly arrivals: Arrival[] = [];
+  /** Requests being answered now, and the most there ever were at once, by path. */
+  readonly open = new Map<string, number>();
+  readonly maxOpen = new Map<string, number>();
   private waiters: Array<{ count: number; resolve: () => void }> = [];
   private server: http.Server;
   responder: Responder = () => ({ status: 200, body: 'ok' });
@@ -35,11 +42,20 @@ export class TestReceiver {
           body: Buffer.concat(chunks).toString('utf8'),
         };
         const index = this.arrivals.push(arrival) - 1;
+        const open = (this.open.get(arrival.path) ?? 0) + 1;
+        this.open.set(arrival.path, open);
+        this.maxOpen.set(arrival.path, Math.max(open, this.maxOpen.get(arrival.path) ?? 0));
+        const closed = () => this.open.set(arrival.path, (this.open.get(arrival.path) ?? 1) - 1);
+        res.once('close', closed);
         const answer = this.responder(arrival, index);
         if (answer === 'hang') return;
         if (answer === 'reset') return void req.socket.destroy();
-        res.writeHead(answer.status, answer.headers ?? {});
-        res.end(answer.body ?? '');
+        const reply = () => {
+          res.writeHead(answer.status, answer.headers ?? {});
+          res.end(answer.body ?? '');
+        };
+        if (answer.delayMs) setTimeout(reply, answer.delayMs);
+        else reply();
         this.waiters = this.waiters.filter((w) => (this.arrivals.length >= w.count ? (w.resolve(), false) : true));
       });
     });
