@@ -36,7 +36,7 @@ interface Context {
   hookline: Hookline;
   receiver: TestReceiver;
   /** A community with one webhook at `path`, so its events reach that webhook alone. */
-  webhook(path: string): Promise<Webhook>;
+  webhook(path: string, settings?: Record<string, unknown>): Promise<Webhook>;
 }
 
 interface Webhook {
@@ -155,6 +155,54 @@ const scenarios: Record<string, Scenario> = {
     return { workflowId: handle.workflowId };
   },
 
+  /** Flow control: the webhook's one slot is taken, the second delivery waits in its queue for the admit signal. */
+  async 'flow-queue'(ctx) {
+    const hook = await ctx.webhook('/flow-queue', { maxConcurrency: 1 });
+    const previous = ctx.receiver.responder;
+    ctx.receiver.responder = (arrival, index) => (arrival.path === '/flow-queue' ? { status: 200, delayMs: 600 } : previous(arrival, index));
+    const first = await hook.emit();
+    await eventually(async () => (hook.arrivals() === 1 ? true : undefined));
+    const second = await hook.emit();
+    for (const id of [first, second]) await eventually(async () => ((await statusOf(hook, id)) === 'succeeded' ? true : undefined));
+    await ctx.hookline.temporal.workflow.getHandle(workflowIdOf(second)).result();
+    return { workflowId: workflowIdOf(second) };
+  },
+
+  /** Flow control: one attempt every two seconds; the second delivery's slot starts later, a timer waits for it. */
+  async 'flow-rate'(ctx) {
+    const hook = await ctx.webhook('/flow-rate', { rateLimitPerSecond: 0.5 });
+    const first = await hook.emit();
+    const second = await hook.emit();
+    for (const id of [first, second]) await eventually(async () => ((await statusOf(hook, id)) === 'succeeded' ? true : undefined));
+    await ctx.hookline.temporal.workflow.getHandle(workflowIdOf(second)).result();
+    return { workflowId: workflowIdOf(second) };
+  },
+
+  /** Flow control: a receiver that took 1.5 s is slow; the next delivery's attempt is made as a normal activity. */
+  async 'flow-remote'(ctx) {
+    const hook = await ctx.webhook('/flow-remote');
+    const previous = ctx.receiver.responder;
+    ctx.receiver.responder = (arrival, index) => (arrival.path === '/flow-remote' ? { status: 200, delayMs: 1500 } : previous(arrival, index));
+    const first = await hook.emit();
+    await eventually(async () => ((await statusOf(hook, first)) === 'succeeded' ? true : undefined));
+    const second = await hook.emit();
+    await eventually(async () => ((await statusOf(hook, second)) === 'succeeded' ? true : undefined));
+    await ctx.hookline.temporal.workflow.getHandle(workflowIdOf(second)).result();
+    return { workflowId: workflowIdOf(second) };
+  },
+
+  /** FIFO: the first delivery fails once and retries; the second waits for it to be final, then goes. */
+  async 'fifo-wait'(ctx) {
+    const hook = await ctx.webhook('/fifo-wait', { ordering: 'fifo' });
+    let failed = false;
+    respond(ctx, '/fifo-wait', () => (failed ? { status: 200 } : ((failed = true), { status: 500 })));
+    const first = await hook.emit();
+    const second = await hook.emit();
+    for (const id of [first, second]) await eventually(async () => ((await statusOf(hook, id)) === 'succeeded' ? true : undefined));
+    await ctx.hookline.temporal.workflow.getHandle(workflowIdOf(second)).result();
+    return { workflowId: workflowIdOf(second) };
+  },
+
   /** A bulk replay job over three failed deliveries. */
   async 'replay-job'(ctx) {
     const hook = await ctx.webhook('/replay-job');
@@ -201,10 +249,10 @@ async function main(): Promise<void> {
     const ctx: Context = {
       hookline: running,
       receiver: rx,
-      async webhook(urlPath) {
+      async webhook(urlPath, settings = {}) {
         const community = await running.newCommunity(urlPath);
         const call = (method: string, url: string, body?: unknown) => running.call(method, url, body, community.key);
-        const created = await call('POST', '/v1/webhooks', { url: rx.url.replace('/hook', urlPath), events: ['user.joined'] });
+        const created = await call('POST', '/v1/webhooks', { url: rx.url.replace('/hook', urlPath), events: ['user.joined'], ...settings });
         if (created.status !== 201) throw new Error(`could not create a webhook: ${JSON.stringify(created.body)}`);
         let seq = 0;
         return {

@@ -56,11 +56,6 @@ import { DELIVERY_STATUS } from '../src/contract/search-attributes.js';
 /** A held delivery re-checks its webhook this often, in case a resume signal never came. */
 const HELD_RECHECK_MS = 60 * 60 * 1000;
 
-/**
- * A delivery waiting in its webhook's queue asks again this often should no admit signal come; the
- * workers' sweeper re-signals lost ones within seconds, so this is the last line only.
- */
-const QUEUE_RECHECK_MS = 60 * 60 * 1000;
 
 /**
  * Hourly re-checks of a long-held delivery, or many replays, grow one history without bound; past
@@ -151,7 +146,11 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
       state.phase = 'waiting_slot';
       state.waitingFor = result.reason;
       setCurrentDetails(`attempt ${state.nextAttemptNumber} waits: ${describeWait(result.reason)}`);
-      await condition(() => admitted || replayRequested || resumeRequested || cancelRequested, result.untilMs ?? QUEUE_RECHECK_MS);
+      const woken = () => admitted || replayRequested || resumeRequested || cancelRequested;
+      // a slot that starts later: a timer; a place in the queue: the admit signal alone, which the
+      // workers' sweeper sends again should it be lost (a fallback timer would cost two events a wait)
+      if (result.untilMs !== null) await condition(woken, result.untilMs);
+      else await condition(woken);
       state.waitingFor = null;
       if (replayRequested) failuresBefore = 0;
       continue;

@@ -53,6 +53,7 @@ export interface WebhookFlowTable {
   effective_concurrency: number;
   leases: ColumnType<Record<string, { s: number; e: number }>, string | undefined, string>;
   next_start_at: Date | null;
+  last_start_at: Date | null;
   paused_until: Date | null;
   slow_until: Date | null;
   updated_at: Timestamp;

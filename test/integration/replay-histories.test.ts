@@ -11,11 +11,13 @@ import { installTestRuntime, workflowBundle } from '../support/harness.js';
  * scripts/record-histories.ts) replays against the current workflow code. A change that would
  * break deliveries already running fails here; such a change belongs behind patched().
  *
- * test/histories/ holds today's shapes; test/histories/before-local-attempt/ the same shapes from
- * before attempts became local activities (LOCAL_ATTEMPT_PATCH), which workers still replay.
+ * test/histories/ holds today's shapes, flow control's waits among them; before-flow-control/ the
+ * same shapes from runs started before flow control (no `flowControl` in their input); and
+ * before-local-attempt/ from before attempts became local activities (LOCAL_ATTEMPT_PATCH). Workers
+ * replay all three.
  */
 const HISTORY_DIR = fileURLToPath(new URL('../histories/', import.meta.url));
-const GENERATIONS = ['', 'before-local-attempt/'];
+const GENERATIONS = ['', 'before-flow-control/', 'before-local-attempt/'];
 const files = GENERATIONS.flatMap((dir) =>
   readdirSync(`${HISTORY_DIR}${dir}`)
     .filter((f) => f.endsWith('.json'))
@@ -23,6 +25,15 @@ const files = GENERATIONS.flatMap((dir) =>
 ).sort();
 const load = (file: string) => historyFromJSON(JSON.parse(readFileSync(`${HISTORY_DIR}${file}`, 'utf8')));
 const DELIVERY_SHAPES = ['success', 'retries', 'failed', 'replay-waiting', 'replay-closed', 'hold-resume', 'gone', 'cancelled'];
+const FLOW_SHAPES = ['flow-queue', 'flow-rate', 'flow-remote', 'fifo-wait'];
+/** The kinds of a history's events, by the attributes each carries (`timerStarted`, `activityTaskScheduled`, …). */
+const eventTypes = (file: string) =>
+  (load(file).events ?? []).map((e) => Object.keys(e).find((k) => k.endsWith('EventAttributes') && (e as Record<string, unknown>)[k])?.replace('EventAttributes', '') ?? '');
+const inputOf = (file: string) => {
+  const started = load(file).events?.[0]?.workflowExecutionStartedEventAttributes;
+  const payload = started?.input?.payloads?.[0]?.data;
+  return payload ? (JSON.parse(Buffer.from(payload).toString('utf8')) as Record<string, unknown>) : {};
+};
 
 beforeAll(() => installTestRuntime());
 
@@ -30,7 +41,9 @@ describe('saved workflow histories', () => {
   it('cover every shape of a delivery, before and after local attempts, and a bulk replay job', () => {
     expect(files).toEqual(
       expect.arrayContaining(
-        GENERATIONS.flatMap((dir) => DELIVERY_SHAPES.map((shape) => `${dir}delivery-${shape}.json`)).concat('replay-job.json'),
+        GENERATIONS.flatMap((dir) => DELIVERY_SHAPES.map((shape) => `${dir}delivery-${shape}.json`))
+          .concat(FLOW_SHAPES.map((shape) => `delivery-${shape}.json`))
+          .concat('replay-job.json'),
       ),
     );
   });
@@ -52,6 +65,25 @@ describe('saved workflow histories', () => {
     }
   });
 
+  it('of today were started with flow control, those before it without, and show its waits', () => {
+    for (const shape of [...DELIVERY_SHAPES, ...FLOW_SHAPES]) expect(inputOf(`delivery-${shape}.json`).flowControl, shape).toBe(true);
+    for (const shape of DELIVERY_SHAPES) expect(inputOf(`before-flow-control/delivery-${shape}.json`).flowControl, shape).toBeUndefined();
+    const signals = (file: string) =>
+      (load(file).events ?? []).flatMap((e) => (e.workflowExecutionSignaledEventAttributes ? [e.workflowExecutionSignaledEventAttributes.signalName] : []));
+    // queued: admitted by a signal, with no timer of its own
+    expect(signals('delivery-flow-queue.json')).toEqual(['admit']);
+    expect(signals('delivery-fifo-wait.json')).toEqual(['admit']);
+    expect(eventTypes('delivery-flow-queue.json').filter((t) => t.startsWith('timer'))).toEqual([]);
+    // a later start: a timer, no signal
+    expect(eventTypes('delivery-flow-rate.json').filter((t) => t.startsWith('timer'))).toEqual(['timerStarted', 'timerFired']);
+    // a slow receiver: the local attempt says so, the attempt is made as an activity task
+    expect(eventTypes('delivery-flow-remote.json').filter((t) => t.startsWith('activityTask'))).toEqual([
+      'activityTaskScheduled',
+      'activityTaskStarted',
+      'activityTaskCompleted',
+    ]);
+  });
+
   it('replay against the current workflow code', async () => {
     const bundle = await workflowBundle();
     const histories = files.map((file) => ({ workflowId: file, history: load(file) }));
@@ -68,7 +100,7 @@ describe('saved workflow histories', () => {
       workflowsPath: fileURLToPath(new URL('../support/fixtures/workflows-incompatible.ts', import.meta.url)),
       logger: new DefaultLogger('WARN'),
     });
-    for (const file of ['delivery-retries.json', 'before-local-attempt/delivery-retries.json']) {
+    for (const file of ['delivery-retries.json', 'before-flow-control/delivery-retries.json', 'before-local-attempt/delivery-retries.json']) {
       await expect(Worker.runReplayHistory({ workflowBundle: changed }, load(file)), file).rejects.toBeInstanceOf(DeterminismViolationError);
     }
   });
