@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { pendingFromPostgres, requestMetrics } from '../metrics/http.js';
-import { setPendingSource } from '../metrics/index.js';
+import { setFlowSource, setPendingSource } from '../metrics/index.js';
+import { flowTotals } from '../store/flow.js';
 import { authenticate } from './auth.js';
 import { dashboardAssets } from './dashboard.js';
 import type { ApiDeps } from './deps.js';
@@ -21,8 +22,9 @@ export function createApp(deps: ApiDeps, routes: readonly RouteDefinition[] = AP
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestMetrics(routeMatcher(routes)));
-  // the pending-deliveries gauge is read from this API's database on each scrape
+  // the pending-deliveries and flow gauges are read from this API's database on each scrape
   setPendingSource(pendingFromPostgres(db));
+  setFlowSource(() => flowTotals(db));
 
   app.use((req, res, next) => {
     const requestId = randomUUID();

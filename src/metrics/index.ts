@@ -80,6 +80,83 @@ export function setPendingSource(source: PendingSource | undefined): void {
   pendingSource = source;
 }
 
+/**
+ * Flow control, read from Postgres on each scrape of the API like the pending gauge. Label sets are
+ * bounded: totals by reason or state, and per webhook only for the ten most waited on (at most ten
+ * series at any scrape; the API's GET /v1/webhooks/:id has every webhook's own figures).
+ */
+type FlowSource = () => Promise<{
+  inFlight: number;
+  waiting: { reason: string; count: number }[];
+  webhooks: { paused: number; reduced: number; slow: number };
+  mostWaiting: { webhookId: string; count: number }[];
+}>;
+let flowSource: FlowSource | undefined;
+let flowRead: ReturnType<FlowSource> | undefined;
+/** One read per scrape serves all four gauges. */
+const readFlow = () => {
+  flowRead ??= (flowSource?.() ?? Promise.reject(new Error('no flow source'))).finally(() => setTimeout(() => (flowRead = undefined), 0));
+  return flowRead;
+};
+
+export function setFlowSource(source: FlowSource | undefined): void {
+  flowSource = source;
+}
+
+export const flowInFlight = new Gauge({
+  name: 'hookline_flow_in_flight',
+  help: 'Attempts holding a slot of their webhook flow control, across every worker; read from Postgres on scrape',
+  registers: [registry],
+  async collect() {
+    if (!flowSource) return;
+    const flow = await readFlow().catch(() => undefined);
+    this.reset();
+    if (flow) this.set(flow.inFlight);
+  },
+});
+
+export const flowWaiting = new Gauge({
+  name: 'hookline_flow_waiting',
+  help: 'Deliveries waiting for a slot, by reason (concurrency, queue, ordering); read from Postgres on scrape',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+  async collect() {
+    if (!flowSource) return;
+    const flow = await readFlow().catch(() => undefined);
+    this.reset();
+    for (const reason of ['concurrency', 'queue', 'ordering']) {
+      if (flow) this.set({ reason }, flow.waiting.find((w) => w.reason === reason)?.count ?? 0);
+    }
+  },
+});
+
+export const flowThrottledWebhooks = new Gauge({
+  name: 'hookline_flow_throttled_webhooks',
+  help: 'Webhooks held back by flow control, by state: paused (Retry-After), reduced (adaptive limit below maxConcurrency), slow (attempts as normal activities)',
+  labelNames: ['state'] as const,
+  registers: [registry],
+  async collect() {
+    if (!flowSource) return;
+    const flow = await readFlow().catch(() => undefined);
+    this.reset();
+    if (!flow) return;
+    for (const state of ['paused', 'reduced', 'slow'] as const) this.set({ state }, flow.webhooks[state]);
+  },
+});
+
+export const flowMostWaiting = new Gauge({
+  name: 'hookline_flow_webhook_waiting',
+  help: 'Deliveries waiting for a slot of the ten webhooks with the most waiting (at most ten series)',
+  labelNames: ['webhook_id'] as const,
+  registers: [registry],
+  async collect() {
+    if (!flowSource) return;
+    const flow = await readFlow().catch(() => undefined);
+    this.reset();
+    for (const w of flow?.mostWaiting ?? []) this.set({ webhook_id: w.webhookId }, w.count);
+  },
+});
+
 export interface RecordedAttempt {
   event: Pick<StoredEvent, 'type' | 'createdAt'>;
   attemptNumber: number;

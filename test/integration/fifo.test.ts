@@ -120,4 +120,75 @@ describe('FIFO webhook', () => {
       await Promise.all(workers.map((w) => w.kill9()));
     }
   });
+  it('holds while its webhook is disabled and goes on in order once enabled', async () => {
+    hookline = await startHookline(SCHEDULE);
+    const { key } = await hookline.newCommunity('fifo hold');
+    const created = await hookline.call('POST', '/v1/webhooks', { url: receiver.url.replace('/hook', '/fifo-hold'), events: ['user.joined'], ordering: 'fifo' }, key);
+    const webhookId = created.body.data.id as string;
+    receiver.responder = (a) => (a.path === '/fifo-hold' ? { status: 200, delayMs: 150 } : { status: 200 });
+    const order = await emitInOrder(hookline, key, 12);
+    const at = () => receiver.arrivals.filter((a) => a.path === '/fifo-hold');
+    await eventually(async () => (at().length >= 3 ? true : undefined), 30_000);
+    expect((await hookline.call('PATCH', `/v1/webhooks/${webhookId}`, { active: false }, key)).status).toBe(200);
+    const whenDisabled = at().length;
+    await new Promise((r) => setTimeout(r, 1500));
+    // the one in flight when it was disabled may finish; nothing after it is sent
+    expect(at().length).toBeLessThanOrEqual(whenDisabled + 1);
+    expect((await hookline.call('PATCH', `/v1/webhooks/${webhookId}`, { active: true }, key)).status).toBe(200);
+    const arrivals = await eventually(async () => (at().length >= 12 ? at() : undefined), 60_000);
+    expectFifo(arrivals, order);
+  });
+
+  it('sends a replayed delivery after the deliveries waiting when it was replayed', async () => {
+    hookline = await startHookline(SCHEDULE);
+    const { key } = await hookline.newCommunity('fifo replay');
+    const created = await hookline.call('POST', '/v1/webhooks', { url: receiver.url.replace('/hook', '/fifo-replay'), events: ['user.joined'], ordering: 'fifo' }, key);
+    expect(created.status).toBe(201);
+    let first: string | undefined;
+    let second: string | undefined;
+    let replayed = false;
+    // the first delivery to arrive fails until it is replayed; the second takes a second to answer
+    receiver.responder = (a) => {
+      if (a.path !== '/fifo-replay') return { status: 200 };
+      const id = a.headers[HEADER.webhookId];
+      first ??= id;
+      if (id === first) return { status: replayed ? 200 : 500 };
+      second ??= id;
+      if (id === second) return { status: 200, delayMs: 1000 };
+      return { status: 200 };
+    };
+    const order = await emitInOrder(hookline, key, 5);
+    expect(await eventually(async () => first)).toBe(order[0]);
+    await eventually(async () => {
+      const read = await hookline.call('GET', `/v1/deliveries/${first}`, undefined, key);
+      return read.body.data.status === 'failed' ? true : undefined;
+    }, 30_000);
+    // the second is being answered, the third to fifth wait behind it: replay the first now
+    await eventually(async () => (receiver.arrivals.some((a) => a.headers[HEADER.webhookId] === second) ? true : undefined));
+    replayed = true;
+    expect((await hookline.call('POST', `/v1/deliveries/${first}/replay`, undefined, key)).status).toBe(202);
+    const arrivals = await eventually(async () => {
+      const at = receiver.arrivals.filter((a) => a.path === '/fifo-replay');
+      return at.filter((a) => a.headers[HEADER.webhookId] === first).length === 7 ? at : undefined;
+    }, 30_000);
+    const sequence = arrivals.map((a) => a.headers[HEADER.webhookId]).filter((id, i, all) => id !== all[i - 1]);
+    expect(sequence).toEqual([first, ...order.slice(1), first]);
+  });
+
+  it('cancels the waiting deliveries when its webhook is deleted', async () => {
+    hookline = await startHookline(SCHEDULE);
+    const { key } = await hookline.newCommunity('fifo delete');
+    const created = await hookline.call('POST', '/v1/webhooks', { url: receiver.url.replace('/hook', '/fifo-delete'), events: ['user.joined'], ordering: 'fifo' }, key);
+    const webhookId = created.body.data.id as string;
+    receiver.responder = (a) => (a.path === '/fifo-delete' ? { status: 200, delayMs: 800 } : { status: 200 });
+    const order = await emitInOrder(hookline, key, 6);
+    await eventually(async () => (receiver.arrivals.some((a) => a.path === '/fifo-delete') ? true : undefined));
+    const deleted = await hookline.call('DELETE', `/v1/webhooks/${webhookId}`, undefined, key);
+    expect(deleted.body.data.cancelledDeliveries).toBeGreaterThanOrEqual(5);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(receiver.arrivals.filter((a) => a.path === '/fifo-delete')).toHaveLength(1);
+    const statuses = await hookline.db.selectFrom('deliveries').select(['id', 'status']).where('webhook_id', '=', webhookId).execute();
+    expect(statuses.filter((d) => d.id !== order[0]).map((d) => d.status)).toEqual(Array(5).fill('cancelled'));
+    await eventually(async () => ((await hookline.db.selectFrom('flow_waiters').select('delivery_id').where('webhook_id', '=', webhookId).execute()).length === 0 ? true : undefined));
+  });
 });

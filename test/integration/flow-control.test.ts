@@ -61,11 +61,18 @@ describe('flow control across two workers', () => {
     const started = Date.now();
     for (let i = 0; i < 4; i++) await Promise.all(Array.from({ length: 6 }, () => emit()));
     const seenInFlight: number[] = [];
+    let metrics = '';
     await eventually(async () => {
       const read = await readWebhook(id);
       seenInFlight.push(read.flow.inFlight);
+      if (read.flow.waiting > 0 && !metrics) metrics = await (await fetch(`${hookline.api.url}/metrics`)).text();
       return arrivalsAt('/concurrency').length >= 24 ? true : undefined;
     }, 60_000, 50);
+    // the same seen by Prometheus: bounded series, the webhook by id only among the most waited on
+    expect(metrics).toMatch(/^hookline_flow_in_flight [1-9]/m);
+    expect(metrics).toMatch(/^hookline_flow_waiting\{reason="(concurrency|queue)"\} [1-9]/m);
+    expect(metrics).toContain(`hookline_flow_webhook_waiting{webhook_id="${id}"}`);
+    expect(metrics).toMatch(/^hookline_flow_waits_total\{reason="(concurrency|queue)"\} [1-9]/m);
     expect(receiver.maxOpen.get('/concurrency')).toBe(3);
     expect(Math.max(...seenInFlight)).toBeLessThanOrEqual(3);
     // 24 answers of 300 ms, three at a time, take at least 8 rounds
