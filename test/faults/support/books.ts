@@ -63,6 +63,7 @@ interface DeliveryRow {
   status: string;
   attempt_count: number;
   dispatched_at: Date | null;
+  ordering_seq: string | null;
 }
 
 interface AttemptRow {
@@ -137,7 +138,7 @@ export async function checkBooks(input: {
 
   const deliveries = (await stack.db
     .selectFrom('deliveries')
-    .select(['id', 'event_id', 'webhook_id', 'status', 'attempt_count', 'dispatched_at'])
+    .select(['id', 'event_id', 'webhook_id', 'status', 'attempt_count', 'dispatched_at', 'ordering_seq'])
     .execute()) as DeliveryRow[];
   const attempts = (await stack.db
     .selectFrom('attempts')
@@ -290,6 +291,26 @@ export async function checkBooks(input: {
     }
   }
 
+  // 4b. a FIFO hook's deliveries were attempted one at a time in their order: each one's first
+  // arrival comes after every arrival of the one before it (duplicates included). (Their order is
+  // the order of the commits; a client that retried after the API died learned of its event later.)
+  let orderedChecked = 0;
+  for (const hook of hooks.filter((h) => h.ordering === 'fifo')) {
+    const ordered = deliveries
+      .filter((d) => d.webhook_id === hook.id)
+      .sort((a, b) => Number(a.ordering_seq) - Number(b.ordering_seq));
+    if (ordered.some((d) => d.ordering_seq === null)) violate(`FIFO hook ${hook.key}: a delivery without its place in the order`);
+    for (let k = 1; k < ordered.length; k++) {
+      const before = arrivalsByDelivery.get(ordered[k - 1]!.id) ?? [];
+      const mine = arrivalsByDelivery.get(ordered[k]!.id) ?? [];
+      if (before.length === 0 || mine.length === 0) continue; // counted as lost above
+      const lastBefore = Math.max(...before.map((a) => a.seq));
+      const firstMine = Math.min(...mine.map((a) => a.seq));
+      if (firstMine < lastBefore) violate(`FIFO hook ${hook.key}: delivery ${ordered[k]!.id} attempted before ${ordered[k - 1]!.id} was final`);
+      orderedChecked += 1;
+    }
+  }
+
   // 5. Temporal agrees: one workflow per delivery; none left running but failed ones awaiting a replay
   const [all, running, waiting] = await Promise.all([
     stack.client.workflow.count(`TaskQueue = "${stack.taskQueue}"`),
@@ -349,7 +370,7 @@ export async function checkBooks(input: {
     scenarioMs: input.quiescence.at - input.scenarioStartedAt,
     quiescent: input.quiescence.quiescent,
     violations,
-    notes: input.notes ?? {},
+    notes: { ...(input.notes ?? {}), fifoPairsChecked: orderedChecked },
   };
 }
 

@@ -13,6 +13,7 @@ export interface HookSpec {
   channelIds?: string[];
   format?: 'json' | 'xml';
   encryptionKey?: string;
+  ordering?: 'fifo';
   plan: (request: { deliveryId: string; attempt: number }) => Plan;
 }
 
@@ -46,9 +47,15 @@ export const COMMUNITIES = 3;
 export const CHANNELS = ['ch_hot', 'ch_general', 'ch_random', 'ch_dead'] as const;
 const TYPES = ['user.joined', 'user.visited', 'message.posted', 'store.item.purchased'] as const;
 
-/** Hooks every scenario has; each event reaches one or two of them. */
+/**
+ * Hooks every scenario has; each event reaches one or two of them. `c0-fifo` orders its deliveries
+ * (FIFO) and answers every attempt at once, whatever the scenario's plan: the books check that the
+ * infrastructure's faults (a worker, the API or Temporal killed, Postgres out of reach) never
+ * attempt one of its deliveries before the one before it is final.
+ */
 export function standardHooks(plan: HookSpec['plan']): HookSpec[] {
   return [
+    { key: 'c0-fifo', community: 0, events: ['user.joined'], ordering: 'fifo', plan: () => ({ kind: 'status', status: 200 }) },
     { key: 'c0-people', community: 0, events: ['user.joined', 'user.visited'], plan },
     { key: 'c0-xml', community: 0, events: ['message.posted', 'store.item.purchased'], format: 'xml', plan },
     { key: 'c1-sealed', community: 1, events: ['user.joined', 'message.posted'], encryptionKey: 'k'.repeat(16) + 'faults-suite-key', plan },
@@ -153,6 +160,7 @@ export async function setUpTenants(stack: Stack, receiver: FaultReceiver, specs:
       ...(spec.channelIds ? { channelIds: spec.channelIds } : {}),
       ...(spec.format ? { format: spec.format } : {}),
       ...(spec.encryptionKey ? { encryption: { enabled: true, algorithm: 'aes-256-gcm', key: spec.encryptionKey } } : {}),
+      ...(spec.ordering ? { ordering: spec.ordering } : {}),
     });
     if (created.status !== 201) throw new Error(`POST /v1/webhooks answered ${created.status}: ${JSON.stringify(created.body)}`);
     const hook: CreatedHook = { ...spec, id: created.body.data.id as string, secret: created.body.data.secret as string };
