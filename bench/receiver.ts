@@ -2,6 +2,8 @@
  * The benchmark's receiver, a process of its own (forked with IPC): a plain Node HTTP server on
  * loopback that reads each POST, answers 200 at once and reports `webhook-id` + arrival time to the
  * parent in small batches. Requests without a `webhook-id` (the raw scenario) are only counted.
+ * Requests to a path under /hang are never answered (a receiver that hangs, for the isolation
+ * scenario); each is reported as `hang:<webhook-id>:<n>`, so every attempt counts.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,6 +25,11 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     count += 1;
     const id = req.headers[HEADER.webhookId];
+    if (req.url?.startsWith('/hang')) {
+      ids.push(`hang:${String(id)}:${count}`);
+      at.push(Date.now());
+      return;
+    }
     if (typeof id === 'string') {
       ids.push(id);
       at.push(Date.now());

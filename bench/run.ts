@@ -28,9 +28,11 @@ import {
 import {
   apiScenario,
   fanoutScenario,
+  fifoScenario,
   floorAndSustained,
   floorScenario,
   FULL,
+  isolationScenario,
   parkedScenario,
   type Profile,
   QUICK,
@@ -56,7 +58,7 @@ import {
 } from './stack.js';
 import { tuneScenario } from './tune.js';
 
-const SCENARIOS = ['raw', 'floor', 'sustained', 'fanout', 'api', 'parked'] as const;
+const SCENARIOS = ['raw', 'floor', 'sustained', 'fanout', 'api', 'parked', 'isolation', 'fifo'] as const;
 type Scenario = (typeof SCENARIOS)[number] | 'tune';
 
 function parseArgs(argv: string[]) {
@@ -162,7 +164,7 @@ async function main() {
   const logDir = makeLogDir(runId);
   const started = Date.now();
   const want = (s: Scenario) => selected.includes(s);
-  const needHookline = ['sustained', 'fanout', 'api', 'parked'].some((s) => want(s as Scenario));
+  const needHookline = ['sustained', 'fanout', 'api', 'parked', 'isolation', 'fifo'].some((s) => want(s as Scenario));
   const needTemporal = needHookline || want('floor');
 
   const results: Record<string, any> = {
@@ -284,6 +286,16 @@ async function main() {
         results.scenarios.api = await apiScenario(hookline, profile);
         progressDone(`api: ${results.scenarios.api.max.requestsPerSecond.median} requests/s; p99 at 200/s ${results.scenarios.api.at200.p99Ms.median} ms`);
       }
+      if (want('isolation')) {
+        results.scenarios.isolation = await isolationScenario(hookline, rx, profile);
+        const i = results.scenarios.isolation;
+        progressDone(`isolation: p99 ${i.alone.p99Ms} ms alone, ${i.beside.over1.p99Ms} ms beside 400 hanging on 1 webhook, ${i.beside.over20.p99Ms} ms on 20`);
+      }
+      if (want('fifo')) {
+        results.scenarios.fifo = await fifoScenario(hookline, rx, profile);
+        const f = results.scenarios.fifo;
+        progressDone(`fifo: ${f.one.deliveriesPerSecond.median}/s on one webhook, ${f.fifty.deliveriesPerSecond.median}/s on fifty`);
+      }
       if (want('parked')) {
         results.scenarios.parked = await parkedScenario(hookline, rx, db, temporal!, profile);
         const p = results.scenarios.parked;
@@ -333,6 +345,12 @@ function evaluate(s: Record<string, any>, pairRatios?: { median: number; min: nu
   checks.push(check('parked: worker resident memory, MB', s.parked?.worker.rssMb.median, '≤', 300));
   checks.push(check('parked: worker CPU while waiting, %', s.parked?.worker.cpuPercent.median, '≤', 5));
   checks.push(check('api: p99 at 200 requests/s, ms', s.api?.at200.p99Ms.median, '≤', 50));
+  for (const over of ['over1', 'over20'] as const) {
+    const beside = s.isolation?.beside[over]?.p99Ms as number | undefined;
+    const n = over === 'over1' ? 'one webhook' : '20 webhooks';
+    checks.push(check(`isolation: healthy p99 beside 400 hanging on ${n}, ms`, beside, '≤', 2000));
+    checks.push(check(`isolation: healthy p99 beside 400 hanging on ${n}, vs 5 × alone`, beside, '≤', s.isolation ? 5 * s.isolation.alone.p99Ms : undefined));
+  }
   const ratios = {
     ...(rate !== undefined && floorRate !== undefined ? { sustainedOverFloor: Number((rate / floorRate).toFixed(2)) } : {}),
     ...(rate !== undefined && s.floorLocal ? { sustainedOverFloorLocal: Number((rate / s.floorLocal.perSecond.median).toFixed(2)) } : {}),
@@ -404,6 +422,20 @@ function render(results: Record<string, any>): string {
     add('api', 'p50 at 200 requests/s, ms', s.api.at200.p50Ms);
     add('api', 'p99 at 200 requests/s, ms', s.api.at200.p99Ms);
     if (s.api.non2xxOrErrors) add('api', 'answers other than 202, or errors', s.api.non2xxOrErrors);
+  }
+  if (s.isolation) {
+    const i = s.isolation;
+    add('isolation', `healthy 202→arrival p50 alone, ms (${i.healthyRatePerSecond}/s)`, i.alone.p50Ms);
+    add('isolation', 'healthy 202→arrival p99 alone, ms', i.alone.p99Ms);
+    for (const [over, label] of [['over1', 'one webhook'], ['over20', '20 webhooks']] as const) {
+      add('isolation', `p50 beside ${i.hanging} hanging on ${label}, ms`, i.beside[over].p50Ms);
+      add('isolation', `p99 beside ${i.hanging} hanging on ${label}, ms`, i.beside[over].p99Ms);
+      add('isolation', `neighbour's attempts before / while measured (${label})`, `${i.beside[over].neighbourAttemptsBefore} / ${i.beside[over].neighbourAttemptsWhileMeasured}` as unknown as number);
+    }
+  }
+  if (s.fifo) {
+    add('fifo', `deliveries/s, one FIFO webhook (${s.fifo.one.deliveries})`, s.fifo.one.deliveriesPerSecond);
+    add('fifo', `deliveries/s, 50 FIFO webhooks (${s.fifo.fifty.deliveries})`, s.fifo.fifty.deliveriesPerSecond);
   }
   if (s.tune) {
     for (const t of s.tune.variants as Array<{ name: string; perSecond: { median: number; min: number; max: number } }>) {

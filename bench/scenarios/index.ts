@@ -2,9 +2,11 @@
 // max over its runs) for the table and bench/results.json. Method and figures: BENCHMARKS.md.
 export { apiScenario } from './api.js';
 export { fanoutScenario } from './fanout.js';
+export { fifoScenario } from './fifo.js';
 export { type FloorVariant, floorIssue, floorScenario } from './floor.js';
 export { cpuMeter } from './measure.js';
 export { parkedScenario } from './parked.js';
+export { isolationScenario } from './isolation.js';
 export { FULL, type Profile, QUICK } from './profile.js';
 export { rawScenario } from './raw.js';
 export { floorAndSustained, type SustainedSetup, sustainedScenario, sustainedSetup, warmHookline } from './sustained.js';

@@ -35,12 +35,20 @@ export async function countHistory(client: Client | undefined, workflowId: strin
   }
 }
 
-export async function subscribe(hookline: Hookline, key: string, count: number, url: string, events: string[], label: string): Promise<string[]> {
+export async function subscribe(
+  hookline: Hookline,
+  key: string,
+  count: number,
+  url: string,
+  events: string[],
+  label: string,
+  settings: Record<string, unknown> = {},
+): Promise<string[]> {
   const ids: string[] = [];
   await pMap(
     Array.from({ length: count }, (_, i) => i),
     async (i) => {
-      const webhook = await hookline.call<{ id: string }>('POST', '/v1/webhooks', { url: `${url}?n=${i}`, events, description: `bench ${i}` }, key, 201);
+      const webhook = await hookline.call<{ id: string }>('POST', '/v1/webhooks', { url: `${url}?n=${i}`, events, description: `bench ${i}`, ...settings }, key, 201);
       ids.push(webhook.id);
       if (ids.length % 50 === 0) progress(`${label}: ${ids.length}/${count} webhooks created`);
     },

@@ -10,6 +10,10 @@ export interface Webhook {
   active: boolean;
   disabledReason: string | null;
   encryption: { enabled: boolean; algorithm: string | null };
+  maxConcurrency: number;
+  rateLimitPerSecond: number | null;
+  ordering: 'none' | 'fifo';
+  flow: { inFlight: number; effectiveConcurrency: number; pausedUntil: string | null; waiting: number };
   createdAt: string;
   updatedAt: string;
 }
@@ -77,6 +81,9 @@ export class Api {
 
   async webhooks(): Promise<Webhook[]> {
     return (await this.call<Webhook[]>('GET', '/webhooks?limit=200')).data;
+  }
+  async webhook(id: string): Promise<Webhook> {
+    return (await this.call<Webhook>('GET', `/webhooks/${encodeURIComponent(id)}`)).data;
   }
   async eventTypes(): Promise<EventType[]> {
     return (await this.call<EventType[]>('GET', '/event-types')).data;

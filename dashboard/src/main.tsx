@@ -215,6 +215,9 @@ function WebhookForm(props: {
   const [encryption, setEncryption] = useState(w?.encryption.enabled ?? false);
   const [algorithm, setAlgorithm] = useState(w?.encryption.algorithm ?? 'aes-256-gcm');
   const [encryptionKey, setEncryptionKey] = useState('');
+  const [maxConcurrency, setMaxConcurrency] = useState(String(w?.maxConcurrency ?? 10));
+  const [rateLimit, setRateLimit] = useState(w?.rateLimitPerSecond == null ? '' : String(w.rateLimitPerSecond));
+  const [ordering, setOrdering] = useState<'none' | 'fifo'>(w?.ordering ?? 'none');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const subscribable = props.eventTypes.filter((t) => t.type !== 'webhook.test');
@@ -235,6 +238,9 @@ function WebhookForm(props: {
       format,
       events,
       channelIds: needsChannels ? channels : null,
+      maxConcurrency: Number(maxConcurrency),
+      rateLimitPerSecond: rateLimit.trim() === '' ? null : Number(rateLimit),
+      ordering,
     };
     if (encryption) input.encryption = { enabled: true, algorithm, ...(encryptionKey ? { key: encryptionKey } : {}) };
     else if (w?.encryption.enabled) input.encryption = { enabled: false };
@@ -295,6 +301,26 @@ function WebhookForm(props: {
           Encrypt bodies
         </label>
       </div>
+      <fieldset>
+        <legend>Flow control</legend>
+        <div class="row wrap">
+          <label title="Attempts in flight to this webhook at once, across every worker (1–100)">
+            Max concurrency
+            <input type="number" min={1} max={100} step={1} required value={maxConcurrency} onInput={(e) => setMaxConcurrency((e.target as HTMLInputElement).value)} data-testid="webhook-max-concurrency" />
+          </label>
+          <label title="Attempts started per second (0.1–1000); empty for no limit">
+            Rate limit (per second)
+            <input type="number" min={0.1} max={1000} step="any" placeholder="no limit" value={rateLimit} onInput={(e) => setRateLimit((e.target as HTMLInputElement).value)} data-testid="webhook-rate-limit" />
+          </label>
+          <label title="FIFO: one delivery at a time, in the order the events were accepted">
+            Ordering
+            <select value={ordering} onChange={(e) => setOrdering((e.target as HTMLSelectElement).value as 'none' | 'fifo')} data-testid="webhook-ordering">
+              <option value="none">Any order (parallel)</option>
+              <option value="fifo">FIFO (one at a time, in order)</option>
+            </select>
+          </label>
+        </div>
+      </fieldset>
       {encryption ? (
         <div class="row">
           <label>
@@ -327,6 +353,28 @@ function WebhookForm(props: {
   );
 }
 
+/** The webhook's flow control as it stands: slots in use of the adaptive limit, a pause, the queue. */
+function FlowState({ webhook, now }: { webhook: Webhook; now: number }) {
+  const f = webhook.flow;
+  const paused = f.pausedUntil && Date.parse(f.pausedUntil) > now ? f.pausedUntil : null;
+  return (
+    <p class="small flow" data-testid="flow-state">
+      <strong>Flow:</strong> <span data-testid="flow-in-flight">{f.inFlight}</span> in flight of{' '}
+      <span data-testid="flow-effective">{f.effectiveConcurrency}</span>
+      {f.effectiveConcurrency < webhook.maxConcurrency ? ` (slowed down from ${webhook.maxConcurrency})` : ''} ·{' '}
+      <span data-testid="flow-waiting">{f.waiting}</span> waiting
+      {webhook.rateLimitPerSecond !== null ? ` · at most ${webhook.rateLimitPerSecond}/s` : ''}
+      {webhook.ordering === 'fifo' ? ' · FIFO' : ''}
+      {paused ? (
+        <span class="warn" data-testid="flow-paused">
+          {' '}
+          · paused by the receiver until {new Date(paused).toLocaleTimeString()}
+        </span>
+      ) : null}
+    </p>
+  );
+}
+
 function WebhookDetail(props: {
   api: Api;
   webhook: Webhook;
@@ -335,7 +383,9 @@ function WebhookDetail(props: {
   onSecret: (secret: string, note: string) => void;
   onError: (message: string) => void;
 }) {
-  const { api, webhook } = props;
+  const { api } = props;
+  const [fresh, setFresh] = useState<Webhook | null>(null);
+  const webhook = fresh?.id === props.webhook.id && fresh.updatedAt >= props.webhook.updatedAt ? fresh : props.webhook;
   const [deliveries, setDeliveries] = useState<Delivery[] | null>(null);
   const [status, setStatus] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
@@ -343,7 +393,9 @@ function WebhookDetail(props: {
 
   const load = useCallback(async () => {
     try {
-      setDeliveries(await api.deliveries(webhook.id, status || undefined));
+      const [read, list] = await Promise.all([api.webhook(webhook.id), api.deliveries(webhook.id, status || undefined)]);
+      setFresh(read);
+      setDeliveries(list);
       setNow(Date.now());
     } catch (err) {
       props.onError(describeError(err));
@@ -379,6 +431,7 @@ function WebhookDetail(props: {
           {webhook.format.toUpperCase()}
           {webhook.encryption.enabled ? ` · encrypted (${webhook.encryption.algorithm})` : ''} · {webhook.events.join(', ')} · <code>{webhook.id}</code>
         </p>
+        <FlowState webhook={webhook} now={now} />
         <div class="row wrap actions">
           <button onClick={props.onEdit} data-testid="edit-webhook">
             Edit

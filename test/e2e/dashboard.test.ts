@@ -68,6 +68,8 @@ describe('dashboard', () => {
     await page.getByTestId('webhook-description').fill('CRM sync');
     await page.getByTestId('event-user.joined').check();
     await page.getByTestId('event-store.item.purchased').check();
+    await page.getByTestId('webhook-max-concurrency').fill('4');
+    await page.getByTestId('webhook-rate-limit').fill('20');
     await page.getByTestId('save-webhook').click();
     const secret = await page.getByTestId('secret-value').textContent();
     expect(secret).toMatch(/^whsec_/);
@@ -76,7 +78,16 @@ describe('dashboard', () => {
     await expect.poll(() => page.locator('header').textContent()).toContain(community.communityId);
     const stored = await hookline.call('GET', '/v1/webhooks', undefined, community.key);
     expect(stored.body.data).toHaveLength(1);
-    expect(stored.body.data[0]).toMatchObject({ description: 'CRM sync', events: ['user.joined', 'store.item.purchased'], active: true });
+    expect(stored.body.data[0]).toMatchObject({
+      description: 'CRM sync',
+      events: ['user.joined', 'store.item.purchased'],
+      active: true,
+      maxConcurrency: 4,
+      rateLimitPerSecond: 20,
+      ordering: 'none',
+    });
+    // the flow control as it stands: nothing in flight of the 4 slots, nobody waiting
+    await expect.poll(() => page.getByTestId('flow-state').textContent()).toMatch(/0 in flight of 4 · 0 waiting · at most 20\/s/);
     await shot('02-webhook-created');
     await page.getByText('Dismiss').click();
     expect(await page.getByTestId('secret-banner').count()).toBe(0);
