@@ -364,9 +364,9 @@ function evaluate(s: Record<string, any>, pairRatios?: { median: number; min: nu
 function render(results: Record<string, any>): string {
   const s = results.scenarios;
   const rows: string[][] = [['scenario', 'figure', 'median', 'min', 'max']];
-  const add = (scenario: string, figure: string, v: { median: number; min: number; max: number } | number | undefined) => {
+  const add = (scenario: string, figure: string, v: { median: number; min: number; max: number } | number | string | undefined) => {
     if (v === undefined) return;
-    if (typeof v === 'number') rows.push([scenario, figure, String(v), '', '']);
+    if (typeof v === 'number' || typeof v === 'string') rows.push([scenario, figure, String(v), '', '']);
     else rows.push([scenario, figure, String(v.median), String(v.min), String(v.max)]);
   };
   if (s.raw) add('raw', `POSTs/s (${s.raw.connections} keep-alive connections)`, s.raw.requestsPerSecond);
@@ -430,7 +430,7 @@ function render(results: Record<string, any>): string {
     for (const [over, label] of [['over1', 'one webhook'], ['over20', '20 webhooks']] as const) {
       add('isolation', `p50 beside ${i.hanging} hanging on ${label}, ms`, i.beside[over].p50Ms);
       add('isolation', `p99 beside ${i.hanging} hanging on ${label}, ms`, i.beside[over].p99Ms);
-      add('isolation', `neighbour's attempts before / while measured (${label})`, `${i.beside[over].neighbourAttemptsBefore} / ${i.beside[over].neighbourAttemptsWhileMeasured}` as unknown as number);
+      add('isolation', `neighbour's attempts before / while measured (${label})`, `${i.beside[over].neighbourAttemptsBefore} / ${i.beside[over].neighbourAttemptsWhileMeasured}`);
     }
   }
   if (s.fifo) {

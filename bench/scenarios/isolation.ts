@@ -44,11 +44,14 @@ export async function isolationScenario(hookline: Hookline, rx: Receiver, p: Pro
     const flood = eventIssue(hookline, neighbour.key, 'store.item.purchased');
     const before = hangingAttempts();
     for (let i = 0; i < HANGING / spreadOver; i += 8) await Promise.all(Array.from({ length: Math.min(8, HANGING / spreadOver - i) }, (_, j) => flood(i + j)));
-    // the neighbour's slots fill with hung attempts, its other deliveries queue
-    const inFlight = 10 * spreadOver;
-    await (async () => {
-      for (let t = 0; t < 600 && hangingAttempts() - before < inFlight; t++) await sleep(100);
-    })();
+    // the neighbour's slots fill with hung attempts and its other deliveries queue: measure in that
+    // steady state, not while its 400 workflows are still being started
+    for (let t = 0; t < 600; t++) {
+      const flows = await Promise.all(hooks.map(async (id) => (await hookline.call<{ flow: { inFlight: number; waiting: number } }>('GET', `/v1/webhooks/${id}`, undefined, neighbour.key, 200)).flow));
+      const inFlight = flows.reduce((n, f) => n + f.inFlight, 0);
+      if (inFlight === Math.min(HANGING, 10 * spreadOver) && inFlight + flows.reduce((n, f) => n + f.waiting, 0) === HANGING) break;
+      await sleep(200);
+    }
     const atStart = hangingAttempts();
     const figures = await measure(`beside ${HANGING} hanging on ${spreadOver}`);
     beside[`over${spreadOver}`] = { ...figures, neighbourAttemptsBefore: atStart - before, neighbourAttemptsWhileMeasured: hangingAttempts() - atStart };
