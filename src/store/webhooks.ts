@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { WebhooksTable } from '../db/schema.js';
 import { newId } from '../ids.js';
-import type { SecretBox } from '../security/secret-box.js';
+import { SEALED, type SecretBox } from '../security/secret-box.js';
 import { newSigningSecret } from '../security/tokens.js';
 import type { EncryptionAlgorithm } from '../wire/encrypt.js';
 import { beforeCursor, createdAtText, type Cursor, type Page, toPage } from './pagination.js';
@@ -65,11 +65,11 @@ function toWebhook(row: WebhookRow): Webhook {
   };
 }
 
-function encryptionColumns(box: SecretBox, encryption: WebhookEncryptionInput | undefined) {
+function encryptionColumns(box: SecretBox, webhookId: string, encryption: WebhookEncryptionInput | undefined) {
   if (!encryption?.enabled || !encryption.algorithm || !encryption.key) {
     return { encryption_algorithm: null, encryption_key_sealed: null };
   }
-  return { encryption_algorithm: encryption.algorithm, encryption_key_sealed: box.seal(encryption.key) };
+  return { encryption_algorithm: encryption.algorithm, encryption_key_sealed: box.seal(encryption.key, SEALED.webhookEncryptionKey(webhookId)) };
 }
 
 export async function createWebhook(
@@ -80,11 +80,12 @@ export async function createWebhook(
 ): Promise<{ webhook: Webhook; secret: string }> {
   const secret = newSigningSecret();
   const now = new Date();
+  const id = newId('wh');
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .insertInto('webhooks')
       .values({
-        id: newId('wh'),
+        id,
         community_id: communityId,
         url: input.url,
         description: input.description ?? null,
@@ -93,13 +94,13 @@ export async function createWebhook(
         channel_ids: input.channelIds ?? null,
         active: input.active,
         disabled_reason: input.active ? null : 'disabled',
-        ...encryptionColumns(box, input.encryption),
+        ...encryptionColumns(box, id, input.encryption),
         created_at: now,
         updated_at: now,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await trx.insertInto('webhook_secrets').values({ webhook_id: row.id, secret_sealed: box.seal(secret) }).execute();
+    await trx.insertInto('webhook_secrets').values({ webhook_id: row.id, secret_sealed: box.seal(secret, SEALED.webhookSecret(row.id)) }).execute();
     return { webhook: toWebhook(row), secret };
   });
 }
@@ -179,7 +180,7 @@ function keepKeyIfOmitted(box: SecretBox, encryption: WebhookEncryptionInput, cu
   if (encryption.enabled && encryption.key === undefined && current.encryption_key_sealed) {
     return { encryption_algorithm: encryption.algorithm ?? current.encryption_algorithm, encryption_key_sealed: current.encryption_key_sealed };
   }
-  return encryptionColumns(box, encryption);
+  return encryptionColumns(box, current.id, encryption);
 }
 
 /**
@@ -233,7 +234,7 @@ export async function rotateWebhookSecret(
       .where('webhook_id', '=', id)
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', expiresAt)]))
       .execute();
-    await trx.insertInto('webhook_secrets').values({ webhook_id: id, secret_sealed: box.seal(secret) }).execute();
+    await trx.insertInto('webhook_secrets').values({ webhook_id: id, secret_sealed: box.seal(secret, SEALED.webhookSecret(id)) }).execute();
     return { secret, previousExpiresAt: expiresAt.toISOString() };
   });
 }

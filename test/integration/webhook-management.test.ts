@@ -4,7 +4,7 @@ import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SecretBox } from '../../src/security/secret-box.js';
+import { SEALED, SecretBox } from '../../src/security/secret-box.js';
 import { eventually, type Hookline, LOG_DIR, startHookline } from '../support/harness.js';
 import { type Arrival, type Responder, TestReceiver } from '../support/receiver.js';
 import { HEADER } from '../../src/wire/headers.js';
@@ -439,9 +439,9 @@ describe('secrets stay secret', () => {
     // at rest, sealed with SECRETS_KEY: unreadable as stored, readable with the key
     const box = new SecretBox(hookline.config.secretsKey);
     const secretRows = await hookline.db.selectFrom('webhook_secrets').select('secret_sealed').where('webhook_id', '=', webhook.id).execute();
-    expect(secretRows.map((r) => box.open(r.secret_sealed)).sort()).toEqual([webhook.secret, newSecret].sort());
+    expect(secretRows.map((r) => box.open(r.secret_sealed, SEALED.webhookSecret(webhook.id))).sort()).toEqual([webhook.secret, newSecret].sort());
     const row = await hookline.db.selectFrom('webhooks').selectAll().where('id', '=', webhook.id).executeTakeFirstOrThrow();
-    expect(box.open(row.encryption_key_sealed!)).toBe(newKey);
+    expect(box.open(row.encryption_key_sealed!, SEALED.webhookEncryptionKey(webhook.id))).toBe(newKey);
     const stored = JSON.stringify([secretRows, row]);
     for (const needle of needles) expect(stored).not.toContain(needle);
 
