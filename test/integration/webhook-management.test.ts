@@ -280,7 +280,8 @@ describe('configuration changes reach the next attempt of a pending delivery', (
       data: joined('changed').data,
     });
     const done = await deliveryStatus(delivery.id, token, 'succeeded');
-    expect(done.attempts.map((a: { request: { url: string } }) => a.request.url)).toEqual([urlFor('/before'), urlFor('/after')]);
+    // newest first
+    expect(done.attempts.map((a: { request: { url: string } }) => a.request.url)).toEqual([urlFor('/after'), urlFor('/before')]);
   });
 });
 

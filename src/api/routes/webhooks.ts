@@ -3,7 +3,7 @@ import { subscriptionProblem } from '../../catalog/event-types.js';
 import { dispatchOrLeaveToSweeper } from '../../delivery/dispatch.js';
 import { checkUrl, destinationPolicy } from '../../destination/index.js';
 import { communityExists } from '../../store/communities.js';
-import { listAttemptsOf, listDeliveries, listPendingDeliveryIds } from '../../store/deliveries.js';
+import { latestAttemptsOf, listDeliveries, listPendingDeliveryIds } from '../../store/deliveries.js';
 import { recordEvent } from '../../store/events.js';
 import { communityScope } from '../../store/scope.js';
 import { createWebhook, deleteWebhook, getWebhook, listWebhooks, rotateWebhookSecret, updateWebhook } from '../../store/webhooks.js';
@@ -15,7 +15,7 @@ import { Delivery, EventAccepted, nullableTs, Webhook, WebhookCreated } from '..
 import { defineRoute } from '../route.js';
 import { createWebhookBody, emptyBody, listQuery, updateWebhookBody, webhookDeliveryListQuery } from '../schemas.js';
 import { cursorOrThrow } from '../validate.js';
-import { presentDelivery, presentEventAccepted } from './present.js';
+import { LIST_ATTEMPTS_SHOWN, presentDelivery, presentEventAccepted } from './present.js';
 
 /** Webhooks: registering, changing, deleting, rotating the secret, the test button, recent deliveries. */
 const tag = 'Webhooks';
@@ -213,7 +213,7 @@ export const webhookRoutes = [
     path: '/v1/webhooks/:id/deliveries',
     access: 'community',
     tag: 'Deliveries',
-    summary: 'Recent deliveries of a webhook, newest first',
+    summary: 'Recent deliveries of a webhook, newest first, each with its latest attempt',
     query: webhookDeliveryListQuery,
     response: { status: 200, description: 'a page of deliveries', data: Delivery, list: true },
     handler: async ({ params, query, scope, deps }) => {
@@ -225,10 +225,10 @@ export const webhookRoutes = [
         { ...query, webhookId: webhook.id, status: query.status as never },
         { limit: query.limit, cursor: cursorOrThrow(query.cursor) },
       );
-      const attempts = await listAttemptsOf(deps.db, scope, page.items.map((d) => d.id));
+      const attempts = await latestAttemptsOf(deps.db, scope, page.items.map((d) => d.id), LIST_ATTEMPTS_SHOWN);
       return {
         status: 200,
-        data: page.items.map((d) => presentDelivery(d, deps.config, attempts.get(d.id) ?? [])),
+        data: page.items.map((d) => presentDelivery(d, deps.config, attempts.get(d.id))),
         nextCursor: page.nextCursor,
       };
     },
