@@ -108,6 +108,12 @@ export interface ReplayJobsTable {
   completed_at: Date | null;
 }
 
+/** migrations/0005_limits.sql: replays of one delivery, counted per hour. */
+export interface DeliveryReplaysTable {
+  delivery_id: string;
+  requested_at: Timestamp;
+}
+
 export interface Database {
   communities: CommunitiesTable;
   api_keys: ApiKeysTable;
@@ -117,4 +123,5 @@ export interface Database {
   deliveries: DeliveriesTable;
   attempts: AttemptsTable;
   replay_jobs: ReplayJobsTable;
+  delivery_replays: DeliveryReplaysTable;
 }

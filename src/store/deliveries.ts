@@ -224,6 +224,54 @@ export async function listUndispatched(db: Db, olderThanMs: number, limit: numbe
     .execute();
 }
 
+/**
+ * Counts a replay of one delivery against its hourly budget (REPLAYS_PER_DELIVERY_PER_HOUR), in one
+ * transaction that holds the delivery's row, so concurrent replays of the same delivery cannot both
+ * take the last one, whatever API process they reach. Replays older than the window are forgotten
+ * here, so a delivery keeps at most `limit` rows in delivery_replays. Undefined when the delivery is
+ * not in scope; otherwise either the reservation (release it if the replay is not started after
+ * all) or how long until the oldest replay in the window leaves it.
+ */
+export async function reserveReplay(
+  db: Db,
+  scope: Scope,
+  deliveryId: string,
+  budget: { limit: number; windowMs: number },
+): Promise<{ reserved: true; at: Date } | { reserved: false; retryAfterMs: number } | undefined> {
+  const windowStart = sql<Date>`now() - ${`${budget.windowMs} milliseconds`}::interval`;
+  return db.transaction().execute(async (trx) => {
+    const delivery = await trx
+      .selectFrom('deliveries')
+      .select('id')
+      .where('id', '=', deliveryId)
+      .where(inScope(scope, 'community_id'))
+      .forUpdate()
+      .executeTakeFirst();
+    if (!delivery) return undefined;
+    await trx.deleteFrom('delivery_replays').where('delivery_id', '=', deliveryId).where('requested_at', '<=', windowStart).execute();
+    const { n, wait_ms } = await trx
+      .selectFrom('delivery_replays')
+      .select([
+        sql<number>`count(*)::int`.as('n'),
+        sql<number | null>`ceil(extract(epoch from (min(requested_at) + ${`${budget.windowMs} milliseconds`}::interval - now())) * 1000)::bigint`.as('wait_ms'),
+      ])
+      .where('delivery_id', '=', deliveryId)
+      .executeTakeFirstOrThrow();
+    if (n >= budget.limit) return { reserved: false, retryAfterMs: Math.max(1000, Number(wait_ms ?? budget.windowMs)) };
+    const row = await trx
+      .insertInto('delivery_replays')
+      .values({ delivery_id: deliveryId, requested_at: sql<Date>`date_trunc('milliseconds', now())` }) // exact as a JS Date, for releaseReplay
+      .returning('requested_at')
+      .executeTakeFirstOrThrow();
+    return { reserved: true, at: row.requested_at };
+  });
+}
+
+/** Gives back a reservation whose replay was not started (Temporal unreachable). */
+export async function releaseReplay(db: Db, deliveryId: string, at: Date): Promise<void> {
+  await db.deleteFrom('delivery_replays').where('delivery_id', '=', deliveryId).where('requested_at', '=', at).execute();
+}
+
 /** Marks a delivery pending again before a replay, so reads show it on its way. */
 export async function markReplayRequested(db: Db, scope: Scope, id: string): Promise<void> {
   await db

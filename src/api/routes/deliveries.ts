@@ -1,4 +1,13 @@
-import { getDelivery, latestAttemptsOf, listAttemptsPage, listDeliveries, markReplayRequested, setDeliveryStatus } from '../../store/deliveries.js';
+import {
+  getDelivery,
+  latestAttemptsOf,
+  listAttemptsPage,
+  listDeliveries,
+  markReplayRequested,
+  releaseReplay,
+  reserveReplay,
+  setDeliveryStatus,
+} from '../../store/deliveries.js';
 import { encodeAttemptCursor } from '../../store/pagination.js';
 import { communityScope } from '../../store/scope.js';
 import { replayDeliveryWorkflow } from '../../temporal/deliveries.js';
@@ -12,6 +21,10 @@ import { DELIVERY_ATTEMPTS_SHOWN, LIST_ATTEMPTS_SHOWN, presentDelivery } from '.
 
 /** Deliveries: listing and reading them with their attempts, replaying one. */
 const tag = 'Deliveries';
+
+/** The window of REPLAYS_PER_DELIVERY_PER_HOUR. */
+const REPLAY_WINDOW_MS = 3_600_000;
+
 
 export const deliveryRoutes = [
   defineRoute({
@@ -75,6 +88,7 @@ export const deliveryRoutes = [
     access: 'community',
     tag,
     summary: 'Replay a delivery (any final status): a fresh run of the schedule, same delivery id',
+    description: 'At most REPLAYS_PER_DELIVERY_PER_HOUR (10) replays of one delivery in any hour; then 429 with Retry-After.',
     body: emptyBody,
     response: { status: 202, description: 'replay started', data: Delivery },
     errors: [400, 401, 404, 429, 503],
@@ -82,11 +96,25 @@ export const deliveryRoutes = [
       const { db, config, temporal } = deps;
       const delivery = await getDelivery(db, scope, params.id!);
       if (!delivery) throw notFound('delivery');
+      const limit = config.limits.replaysPerDeliveryPerHour;
+      const reservation = await reserveReplay(db, scope, delivery.id, { limit, windowMs: REPLAY_WINDOW_MS });
+      if (!reservation) throw notFound('delivery');
+      if (!reservation.reserved) {
+        const seconds = Math.ceil(reservation.retryAfterMs / 1000);
+        throw new ApiError(
+          429,
+          `replay limit reached: at most ${limit} replays of one delivery an hour (REPLAYS_PER_DELIVERY_PER_HOUR)`,
+          `Wait ${seconds} seconds (Retry-After) before replaying this delivery again; if it keeps failing, fix the receiver first (its attempts say why).`,
+          { limit, windowSeconds: REPLAY_WINDOW_MS / 1000, retryAfterSeconds: seconds },
+          { 'retry-after': String(seconds) },
+        );
+      }
       // pending first, so an attempt that lands right after the signal is not overwritten
       await markReplayRequested(db, scope, delivery.id);
       try {
         await replayDeliveryWorkflow(temporal, config, delivery);
       } catch {
+        await releaseReplay(db, delivery.id, reservation.at);
         await setDeliveryStatus(db, delivery.id, delivery.status, delivery.nextAttemptAt ? new Date(delivery.nextAttemptAt) : null);
         throw new ApiError(503, 'Temporal is unreachable; the replay was not started', 'Try again in a moment.', null, {
           'retry-after': '5',
