@@ -208,7 +208,12 @@ export async function deleteWebhook(db: Db, scope: Scope, id: string): Promise<s
   });
 }
 
-/** Adds a new signing secret; the ones live now keep signing until the grace period ends. */
+/**
+ * Adds a new signing secret; the one that signed until now keeps signing beside it until the grace
+ * period ends, and any older secret still in the grace of an earlier rotation stops at once. So at
+ * most two secrets are ever live (docs/wire-format.md#secret-rotation): 100,000 rotations cannot
+ * grow every attempt's webhook-signature header, nor the worker's signing work.
+ */
 export async function rotateWebhookSecret(
   db: Db,
   box: SecretBox,
@@ -228,12 +233,17 @@ export async function rotateWebhookSecret(
       .forUpdate()
       .executeTakeFirst();
     if (!webhook) return undefined;
+    const now = new Date();
+    // older secrets still in an earlier rotation's grace: their grace ends now
     await trx
       .updateTable('webhook_secrets')
-      .set({ expires_at: expiresAt })
+      .set({ expires_at: now })
       .where('webhook_id', '=', id)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', expiresAt)]))
+      .where('expires_at', 'is not', null)
+      .where('expires_at', '>', now)
       .execute();
+    // the current secret signs beside the new one for the grace
+    await trx.updateTable('webhook_secrets').set({ expires_at: expiresAt }).where('webhook_id', '=', id).where('expires_at', 'is', null).execute();
     await trx.insertInto('webhook_secrets').values({ webhook_id: id, secret_sealed: box.seal(secret, SEALED.webhookSecret(id)) }).execute();
     return { secret, previousExpiresAt: expiresAt.toISOString() };
   });

@@ -356,15 +356,16 @@ describe('secret rotation', () => {
     expect(verifies(oldSecret, afterGrace!)).toBe(false);
   });
 
-  it('rotating twice within the grace signs with all three live secrets', async () => {
+  it('rotating twice within the grace ends the oldest secret at once: the two newest sign, never more', async () => {
     const { key } = await hookline.newCommunity('double rotation');
     const webhook = await create(key, { url: urlFor('/rotate-twice') });
     const second = (await hookline.call('POST', `/v1/webhooks/${webhook.id}/rotate-secret`, undefined, key)).body.data.secret as string;
     const third = (await hookline.call('POST', `/v1/webhooks/${webhook.id}/rotate-secret`, undefined, key)).body.data.secret as string;
     await hookline.call('POST', '/v1/events', joined('twice'), key);
     const [arrival] = await waitForArrivals('/rotate-twice', 1);
-    expect(arrival!.headers[HEADER.webhookSignature]!.split(' ')).toHaveLength(3);
-    for (const secret of [webhook.secret, second, third]) expect(verifies(secret, arrival!)).toBe(true);
+    expect(arrival!.headers[HEADER.webhookSignature]!.split(' ')).toHaveLength(2);
+    for (const secret of [second, third]) expect(verifies(secret, arrival!)).toBe(true);
+    expect(verifies(webhook.secret, arrival!)).toBe(false);
   });
 });
 
