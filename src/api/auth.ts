@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Db } from '../db/database.js';
 import { safeEqual } from '../security/tokens.js';
-import { authenticateApiKey } from '../store/api-keys.js';
+import { authenticateApiKey, touchApiKey } from '../store/api-keys.js';
 import { ADMIN_SCOPE, communityScope, type Scope } from '../store/scope.js';
 import { ApiError, notFound } from './envelope.js';
 
@@ -36,6 +36,10 @@ export function authenticate(db: Db, adminToken: string) {
       );
     }
     res.locals.principal = { kind: 'community', communityId: key.communityId, keyId: key.keyId } satisfies Principal;
+    // lastUsedAt to the minute: at most one write a minute per key (src/store/api-keys.ts)
+    if (key.lastUsedAt === null || key.lastUsedAt.getTime() < Math.floor(Date.now() / 60_000) * 60_000) {
+      await touchApiKey(db, key.keyId).catch((error: unknown) => (res.locals.log ?? console).warn({ err: error }, 'could not record the key\'s last use'));
+    }
     next();
   };
 }
