@@ -178,7 +178,7 @@ describe('API keys', () => {
   });
 });
 
-describe('rate limits per key', () => {
+describe('rate limits per community', () => {
   let limited: Hookline;
   beforeAll(async () => {
     limited = await startHookline({ API_RATE_LIMIT_PER_MINUTE: '5' }, { worker: false });
@@ -187,7 +187,7 @@ describe('rate limits per key', () => {
     await limited?.stop();
   });
 
-  it('answers 429 with Retry-After after the limit, per key, for the admin token too', async () => {
+  it('answers 429 with Retry-After after the limit, per community (all its keys together), for the admin token too', async () => {
     // making a community and its key spends two of the admin token's five
     const { communityId, key } = await limited.newCommunity('Limited');
     const spare = await limited.call('POST', `/v1/communities/${communityId}/api-keys`, { name: 'spare' });
@@ -208,9 +208,9 @@ describe('rate limits per key', () => {
     const write = await limited.call('POST', '/v1/events', { type: 'user.joined', data: {} }, key);
     expect(write.status).toBe(429);
 
-    // another key of the same community has its own budget
-    expect((await limited.call('GET', '/v1/webhooks', undefined, spare.body.data.key)).status).toBe(200);
-    // strangers are not counted against anyone, and still get 401
+    // another key of the same community shares its budget (the limit is per community)
+    expect((await limited.call('GET', '/v1/webhooks', undefined, spare.body.data.key)).status).toBe(429);
+    // strangers are not counted against the community; their own requests count per address
     expectUnauthorized(await raw(limited, 'GET', '/v1/webhooks', { authorization: 'Bearer hk_unknown' }), 'stranger');
 
     // the admin token: three of its five were spent above
