@@ -201,13 +201,13 @@ function toAttempt(r: Selectable<AttemptsTable>): Attempt {
   };
 }
 
-/** Marks deliveries whose workflow has been started. */
+/** Marks deliveries whose workflow has been started (the ids as one array parameter: any fan-out fits). */
 export async function markDispatched(db: Db, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   await db
     .updateTable('deliveries')
     .set({ dispatched_at: new Date() })
-    .where('id', 'in', ids)
+    .where('id', '=', sql<string>`any(${ids}::text[])`)
     .where('dispatched_at', 'is', null)
     .execute();
 }

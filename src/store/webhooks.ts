@@ -72,16 +72,37 @@ function encryptionColumns(box: SecretBox, webhookId: string, encryption: Webhoo
   return { encryption_algorithm: encryption.algorithm, encryption_key_sealed: box.seal(encryption.key, SEALED.webhookEncryptionKey(webhookId)) };
 }
 
+/** createWebhook's refusal: the community holds MAX_WEBHOOKS_PER_COMMUNITY webhooks already. */
+export class WebhookLimitError extends Error {
+  constructor(readonly count: number) {
+    super(`the community has ${count} webhooks`);
+  }
+}
+
+/**
+ * Registers a webhook, unless its community holds `maxWebhooks` (not deleted; disabled ones count)
+ * already: then WebhookLimitError. The community's row is held while it counts and inserts, so
+ * concurrent creates cannot pass the limit together.
+ */
 export async function createWebhook(
   db: Db,
   box: SecretBox,
   communityId: string,
   input: WebhookInput,
+  maxWebhooks: number = Number.MAX_SAFE_INTEGER,
 ): Promise<{ webhook: Webhook; secret: string }> {
   const secret = newSigningSecret();
   const now = new Date();
   const id = newId('wh');
   return db.transaction().execute(async (trx) => {
+    await trx.selectFrom('communities').select('id').where('id', '=', communityId).forUpdate().executeTakeFirst();
+    const { n } = await trx
+      .selectFrom('webhooks')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('community_id', '=', communityId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    if (n >= maxWebhooks) throw new WebhookLimitError(n);
     const row = await trx
       .insertInto('webhooks')
       .values({

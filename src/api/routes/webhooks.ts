@@ -6,7 +6,15 @@ import { communityExists } from '../../store/communities.js';
 import { latestAttemptsOf, listDeliveries, listPendingDeliveryIds } from '../../store/deliveries.js';
 import { recordEvent } from '../../store/events.js';
 import { communityScope } from '../../store/scope.js';
-import { createWebhook, deleteWebhook, getWebhook, listWebhooks, rotateWebhookSecret, updateWebhook } from '../../store/webhooks.js';
+import {
+  createWebhook,
+  deleteWebhook,
+  getWebhook,
+  listWebhooks,
+  rotateWebhookSecret,
+  updateWebhook,
+  WebhookLimitError,
+} from '../../store/webhooks.js';
 import { signalDeliveries } from '../../temporal/deliveries.js';
 import { actingCommunity } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
@@ -37,9 +45,10 @@ export const webhookRoutes = [
     path: '/v1/webhooks',
     access: 'community',
     tag,
-    summary: 'Register a webhook (its signing secret is shown this once)',
+    summary: 'Register a webhook (its signing secret is shown this once); at most MAX_WEBHOOKS_PER_COMMUNITY per community',
     body: createWebhookBody,
     response: { status: 201, description: 'the webhook and its secret', data: WebhookCreated },
+    errors: [400, 401, 404, 409, 413, 415, 429],
     examples: {
       json: { url: 'https://example.com/webhooks/hookline', events: ['user.joined', 'message.posted'], description: 'CRM sync' },
       encryptedXml: {
@@ -54,12 +63,25 @@ export const webhookRoutes = [
       const communityId = actingCommunity(res, body.communityId);
       if (principal.kind === 'admin' && !(await communityExists(deps.db, communityId))) throw notFound('community');
       const url = await checkedUrl(deps, body.url);
-      const { webhook, secret } = await createWebhook(deps.db, deps.box, communityId, {
-        ...body,
-        url,
-        encryption: body.encryption as Parameters<typeof createWebhook>[3]['encryption'],
-      });
-      return { status: 201, data: { ...webhook, secret } };
+      const max = deps.config.limits.maxWebhooksPerCommunity;
+      try {
+        const { webhook, secret } = await createWebhook(
+          deps.db,
+          deps.box,
+          communityId,
+          { ...body, url, encryption: body.encryption as Parameters<typeof createWebhook>[3]['encryption'] },
+          max,
+        );
+        return { status: 201, data: { ...webhook, secret } };
+      } catch (error) {
+        if (!(error instanceof WebhookLimitError)) throw error;
+        throw new ApiError(
+          409,
+          `the community has ${error.count} webhooks, the most it may hold (MAX_WEBHOOKS_PER_COMMUNITY=${max})`,
+          'Delete a webhook it no longer uses (disabled ones count until deleted), or ask the operator to raise MAX_WEBHOOKS_PER_COMMUNITY.',
+          { limit: max, webhooks: error.count },
+        );
+      }
     },
   }),
 
