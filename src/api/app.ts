@@ -12,6 +12,7 @@ import { guardInput, verifyUtf8 } from './input-guard.js';
 import { routeMatcher } from './openapi.js';
 import { apiRateLimits } from './rate-limit.js';
 import { type RouteDefinition, routeHandlers } from './route.js';
+import { pageSecurityHeaders } from './security-headers.js';
 import { API_ROUTES } from './routes/index.js';
 
 /** The management API (docs/api.md): every route of src/api/routes/, registered from its declaration. */
@@ -47,6 +48,9 @@ export function createApp(deps: ApiDeps, routes: readonly RouteDefinition[] = AP
   // so an unauthenticated request is answered 401 (or 429, for an address that keeps sending bad
   // credentials) before its body is read, and the rate limit counts per community, over-large and
   // malformed bodies included (src/api/rate-limit.ts).
+  // the pages a browser opens, and their assets: CSP, frame-ancestors, nosniff, referrer policy
+  app.use(['/dashboard', '/docs'], pageSecurityHeaders(config.dashboardFrameAncestors));
+
   const limits = apiRateLimits(config.apiRateLimitPerMinute);
   const credentialCheck: RequestHandler[] = [authenticate(db, config.adminToken, limits), limits.unauthenticated, rejectUnauthenticated];
   const credentialed: RequestHandler[] = [
