@@ -206,6 +206,8 @@ export const HOOKLINE_BENCH_ENV = {
   // The per-key limit (3,000/min by default) would answer the api scenario with 429s; the limiter
   // still runs, at its highest setting, so its cost is in the figures.
   API_RATE_LIMIT_PER_MINUTE: '10000000',
+  // the fanout scenario subscribes 1,000 webhooks of one community (the default cap is 100)
+  MAX_WEBHOOKS_PER_COMMUNITY: '10000',
 };
 
 /**

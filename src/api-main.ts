@@ -21,7 +21,7 @@ const shutdown = onShutdownSignal(logger, () =>
   ]),
 );
 try {
-  api = await startApi({ config, db, box: new SecretBox(config.secretsKey), logger });
+  api = await startApi({ config, db, box: new SecretBox(config.secretsKey, config.secretsKeyPrevious), logger });
   logger.info({ url: api.url }, 'API listening');
 } catch (error) {
   shutdown.fatal(error, 'start-up failed');

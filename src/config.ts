@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { parseDurationList } from './durations.js';
 import { resolveEnvFiles } from './env-files.js';
 import { type PortList, parsePortList } from './ports.js';
+import { secretsKeyProblem } from './security/secret-box.js';
 
 /**
  * Configuration from the environment (docs/configuration.md). Parsed once at start-up; a bad value stops the
@@ -14,9 +16,74 @@ const booleanFlag = z
 
 const positiveInt = z.coerce.number().int().positive();
 
-const secretsKey = z.string().refine((v) => Buffer.from(v, 'base64').length === 32, {
-  message: 'must be 32 random bytes in base64 (openssl rand -base64 32)',
+const secretsKey = z.string().superRefine((v, ctx) => {
+  const problem = secretsKeyProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
+
+// What authenticate() (src/api/auth.ts) accepts after "Bearer ": any other token could never authenticate.
+const adminToken = z
+  .string()
+  .min(16, 'must be at least 16 characters')
+  .max(512, 'must be at most 512 characters (a longer bearer token is refused as malformed)')
+  .regex(/^[A-Za-z0-9._~+/=-]+$/, 'may use only A-Z a-z 0-9 . _ ~ + / = - (the bearer token syntax): any other character could never authenticate');
+
+/**
+ * TRUST_PROXY: when to believe X-Forwarded-For for the client address (the rate limit of requests
+ * without a valid credential counts per address). Unset or false: never (the address is the TCP
+ * peer's). A number: that many proxies in front of the API. A comma list: the proxies' addresses or
+ * CIDR ranges (and Express' names loopback, linklocal, uniquelocal). `true` (trust any hop) is
+ * refused: any client could then pick its own address and dodge the limit.
+ */
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((v, ctx): false | number | string[] => {
+    if (v === undefined || ['false', '0', 'no'].includes(v)) return false;
+    if (/^\d+$/.test(v)) {
+      const hops = Number(v);
+      if (hops <= 32) return hops;
+    }
+    if (['true', 'yes'].includes(v)) {
+      ctx.addIssue({ code: 'custom', message: 'must not be true (any client could then choose its own address); give the number of proxies in front of the API, e.g. 1, or their addresses' });
+      return z.NEVER;
+    }
+    const entries = v.split(',').map((e) => e.trim());
+    const bad = entries.find((e) => !['loopback', 'linklocal', 'uniquelocal'].includes(e) && !ipaddr.isValid(e) && !isCidr(e));
+    if (bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `has "${bad}": give false, a number of proxies (1-32), or a comma list of proxy addresses or CIDR ranges` });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
+function isCidr(text: string): boolean {
+  try {
+    ipaddr.parseCIDR(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * DASHBOARD_FRAME_ANCESTORS: who may show /dashboard and /docs in a frame (CSP frame-ancestors):
+ * 'none' (the default), or a space-separated list of 'self' and origins such as
+ * https://platform.example.com or https://*.example.com.
+ */
+const frameAncestors = z
+  .string()
+  .default("'none'")
+  .transform((v, ctx) => {
+    const sources = v.split(/\s+/).filter(Boolean);
+    const origin = /^https?:\/\/(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;
+    const ok = sources.length > 0 && (sources.length === 1 && sources[0] === "'none'" ? true : sources.every((s) => s === "'self'" || origin.test(s)));
+    if (!ok) {
+      ctx.addIssue({ code: 'custom', message: "must be 'none', or a space-separated list of 'self' and origins such as https://platform.example.com" });
+      return z.NEVER;
+    }
+    return sources;
+  });
 
 const readableFile = z.string().refine((v) => existsSync(v), { message: 'must be the path of a readable file' });
 
@@ -53,8 +120,10 @@ const schema = z.object({
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   TEMPORAL_METRICS_ADDRESS: z.string().regex(/^\S+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9465').optional(),
-  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  ADMIN_TOKEN: adminToken.optional(),
   SECRETS_KEY: secretsKey.optional(),
+  // the key before a SECRETS_KEY rotation: opens what it sealed until `hookline secrets reseal` has run
+  SECRETS_KEY_PREVIOUS: secretsKey.optional(),
   DELIVERY_TIMEOUT_MS: positiveInt.max(120_000).default(15_000),
   // the connection's own deadline (name lookup, TCP, TLS), within the attempt's; and the lookup's
   DELIVERY_CONNECT_TIMEOUT_MS: positiveInt.max(120_000).default(5_000),
@@ -97,8 +166,14 @@ const schema = z.object({
     }),
   SECRET_ROTATION_GRACE: oneDuration('24h', '24h'),
   MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
-  // per API key and for the admin token; 0 turns the limit off
+  // per community (all its keys together), for the admin token, and per client address for
+  // requests without a valid credential; 0 turns the limit off
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(3000),
+  TRUST_PROXY: trustProxy,
+  MAX_WEBHOOKS_PER_COMMUNITY: positiveInt.max(100_000).default(100),
+  MAX_API_KEYS_PER_COMMUNITY: positiveInt.max(10_000).default(20),
+  REPLAYS_PER_DELIVERY_PER_HOUR: positiveInt.max(10_000).default(10),
+  DASHBOARD_FRAME_ANCESTORS: frameAncestors,
   LOG_LEVEL: logLevel.default('info'),
 });
 
@@ -119,6 +194,8 @@ export interface Config {
   metrics?: { workerPort: number | undefined; temporalAddress: string | undefined };
   adminToken: string | undefined;
   secretsKey: string | undefined;
+  /** SECRETS_KEY before a rotation: opens what it sealed (docs/configuration.md#rotating-secrets_key). */
+  secretsKeyPrevious: string | undefined;
   delivery: {
     timeoutMs: number;
     /** The connection's deadline (lookup, TCP, TLS); at most timeoutMs. */
@@ -140,8 +217,18 @@ export interface Config {
   };
   secretRotationGraceMs: number;
   maxBodyBytes: number;
-  /** Requests per minute per API key (and for the admin token); 0 means unlimited. */
+  /** Requests per minute per community (and for the admin token, and per client address without a valid credential); 0 means unlimited. */
   apiRateLimitPerMinute: number;
+  /** Express' `trust proxy`: false, a number of hops, or the proxies' addresses. */
+  trustProxy: false | number | string[];
+  /** What one community may hold and do (README, "Limits"). */
+  limits: {
+    maxWebhooksPerCommunity: number;
+    maxApiKeysPerCommunity: number;
+    replaysPerDeliveryPerHour: number;
+  };
+  /** CSP frame-ancestors of /dashboard and /docs. */
+  dashboardFrameAncestors: string[];
   logLevel: z.infer<typeof logLevel>;
 }
 
@@ -170,6 +257,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${String(issue.path[0])} ${issue.message}`);
   }
   const c = result.data;
+  if (c.SECRETS_KEY_PREVIOUS !== undefined && c.SECRETS_KEY_PREVIOUS === c.SECRETS_KEY) {
+    throw new ConfigError('invalid configuration: SECRETS_KEY_PREVIOUS must differ from SECRETS_KEY (it is the key before the rotation)');
+  }
   return {
     port: c.PORT,
     databaseUrl: c.DATABASE_URL,
@@ -184,6 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics: { workerPort: c.WORKER_METRICS_PORT, temporalAddress: c.TEMPORAL_METRICS_ADDRESS },
     adminToken: c.ADMIN_TOKEN,
     secretsKey: c.SECRETS_KEY,
+    secretsKeyPrevious: c.SECRETS_KEY_PREVIOUS,
     delivery: {
       timeoutMs: c.DELIVERY_TIMEOUT_MS,
       connectTimeoutMs: Math.min(c.DELIVERY_CONNECT_TIMEOUT_MS, c.DELIVERY_TIMEOUT_MS),
@@ -201,6 +292,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretRotationGraceMs: c.SECRET_ROTATION_GRACE,
     maxBodyBytes: c.MAX_BODY_BYTES,
     apiRateLimitPerMinute: c.API_RATE_LIMIT_PER_MINUTE,
+    trustProxy: c.TRUST_PROXY,
+    limits: {
+      maxWebhooksPerCommunity: c.MAX_WEBHOOKS_PER_COMMUNITY,
+      maxApiKeysPerCommunity: c.MAX_API_KEYS_PER_COMMUNITY,
+      replaysPerDeliveryPerHour: c.REPLAYS_PER_DELIVERY_PER_HOUR,
+    },
+    dashboardFrameAncestors: c.DASHBOARD_FRAME_ANCESTORS,
     logLevel: c.LOG_LEVEL,
   };
 }

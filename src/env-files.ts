@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
  *
  * A leaf module: no imports from the rest of Hookline; loadConfig passes in its own error class.
  */
-export const FILE_VARIABLES = ['ADMIN_TOKEN', 'SECRETS_KEY', 'DATABASE_URL', 'TEMPORAL_API_KEY'] as const;
+export const FILE_VARIABLES = ['ADMIN_TOKEN', 'SECRETS_KEY', 'SECRETS_KEY_PREVIOUS', 'DATABASE_URL', 'TEMPORAL_API_KEY'] as const;
 
 type ErrorClass = new (message: string) => Error;
 

@@ -7,6 +7,7 @@
  * database pool, then the dev server; then it exits (0 after a signal, 1 after an error). The
  * handler is installed before anything starts, so a signal during start-up stops what has started.
  */
+import path from 'node:path';
 import { requireSecrets } from './config.js';
 import { createDb, type Db } from './db/database.js';
 import { ensureDatabase, migrate } from './db/migrate.js';
@@ -55,7 +56,7 @@ try {
   await ensureDatabase(config.databaseUrl);
   await migrate(config.databaseUrl);
   db = createDb(config.databaseUrl);
-  const box = new SecretBox(config.secretsKey);
+  const box = new SecretBox(config.secretsKey, config.secretsKeyPrevious);
   api = await startApi({ config, db, box, logger });
   worker = await startWorker({ config, db, box, logger, shutdownSignals: [] });
   void worker.done.catch((error: unknown) => shutdown.fatal(error, 'worker failed'));
@@ -65,7 +66,15 @@ try {
   line('API', api.url);
   line('Docs', `${api.url}/docs`);
   line('Temporal UI', devServer?.uiUrl ?? config.temporal.uiUrl);
-  line('Admin token', config.adminToken);
+  // the token is printed once, by the start that generated it; never one from the environment
+  line(
+    'Admin token',
+    loaded.adminTokenSource === 'generated'
+      ? `${config.adminToken} (generated now, kept in ${path.join(DATA_DIR, 'admin-token')})`
+      : loaded.adminTokenSource === 'kept'
+        ? `in ${path.join(DATA_DIR, 'admin-token')}`
+        : 'from ADMIN_TOKEN',
+  );
   process.stdout.write('\n');
 } catch (error) {
   shutdown.fatal(error, 'start-up failed');

@@ -33,7 +33,7 @@ const shutdown = onShutdownSignal(logger, async () => {
   logger.info('worker stopped');
 });
 try {
-  worker = await startWorker({ config, db, box: new SecretBox(config.secretsKey), logger, shutdownSignals: [] });
+  worker = await startWorker({ config, db, box: new SecretBox(config.secretsKey, config.secretsKeyPrevious), logger, shutdownSignals: [] });
   void worker.done.catch((error: unknown) => shutdown.fatal(error, 'worker failed'));
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
 } catch (error) {

@@ -38,7 +38,10 @@ export interface Delivery {
   nextAttemptAt: string | null;
   createdAt: string;
   temporal: { workflowId: string; uiUrl: string };
+  /** Newest first: the latest 20 in a delivery read, the latest one in lists. */
   attempts?: Attempt[];
+  /** Where the older attempts continue (GET /v1/deliveries/:id/attempts?cursor=…), or null. */
+  attemptsNextCursor?: string | null;
 }
 
 export interface EventType {
@@ -106,6 +109,11 @@ export class Api {
   }
   async delivery(id: string): Promise<Delivery> {
     return (await this.call<Delivery>('GET', `/deliveries/${encodeURIComponent(id)}`)).data;
+  }
+  /** Older attempts of a delivery, newest first, from a cursor the delivery read gave. */
+  async attempts(id: string, cursor: string): Promise<{ data: Attempt[]; nextCursor: string | null }> {
+    const query = new URLSearchParams({ limit: '100', cursor });
+    return this.call<Attempt[]>('GET', `/deliveries/${encodeURIComponent(id)}/attempts?${query}`);
   }
   async replay(id: string): Promise<Delivery> {
     return (await this.call<Delivery>('POST', `/deliveries/${encodeURIComponent(id)}/replay`)).data;

@@ -535,18 +535,35 @@ function DeliveryRow(props: { api: Api; delivery: Delivery; onReplayed: () => Pr
   const d = props.delivery;
   const [open, setOpen] = useState(false);
   const [attempts, setAttempts] = useState<Attempt[] | null>(null);
+  // the cursor of older attempts: the delivery read shows the latest 20, newest first
+  const [olderCursor, setOlderCursor] = useState<string | null>(null);
   const [replaying, setReplaying] = useState(false);
 
   // the row is re-rendered by the list's refresh; read the attempts again when the delivery changed
   useEffect(() => {
     if (!open) return;
     props.api.delivery(d.id).then(
-      (full) => setAttempts(full.attempts ?? []),
+      (full) => {
+        setAttempts(full.attempts ?? []);
+        setOlderCursor(full.attemptsNextCursor ?? null);
+      },
       (err: unknown) => props.onError(describeError(err)),
     );
   }, [open, d.attemptCount, d.status]);
 
-  const last = d.attempts?.[d.attempts.length - 1];
+  const loadOlder = async () => {
+    if (!olderCursor) return;
+    try {
+      const page = await props.api.attempts(d.id, olderCursor);
+      setAttempts([...(attempts ?? []), ...page.data]);
+      setOlderCursor(page.nextCursor);
+    } catch (err) {
+      props.onError(describeError(err));
+    }
+  };
+
+  // lists carry each delivery's latest attempt only
+  const last = d.attempts?.[0];
   const lastResponse = last ? (last.response ? `HTTP ${last.response.status}` : (last.error?.code ?? '')) : '';
 
   return (
@@ -609,6 +626,11 @@ function DeliveryRow(props: { api: Api; delivery: Delivery; onReplayed: () => Pr
                 ) : null}
               </div>
             ))}
+            {olderCursor ? (
+              <button class="link" onClick={() => void loadOlder()} data-testid="older-attempts">
+                Older attempts
+              </button>
+            ) : null}
           </td>
         </tr>
       ) : null}

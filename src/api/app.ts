@@ -4,15 +4,16 @@ import { isDatabaseUnavailable } from '../db/errors.js';
 import { pendingFromPostgres, requestMetrics } from '../metrics/http.js';
 import { setFlowSource, setPendingSource } from '../metrics/index.js';
 import { flowTotals } from '../store/flow.js';
-import { authenticate } from './auth.js';
+import { authenticate, rejectUnauthenticated } from './auth.js';
 import { dashboardAssets } from './dashboard.js';
 import type { ApiDeps } from './deps.js';
 import { docsAssets } from './docs-page.js';
 import { ApiError, errorBody } from './envelope.js';
 import { guardInput, verifyUtf8 } from './input-guard.js';
 import { routeMatcher } from './openapi.js';
-import { apiRateLimit } from './rate-limit.js';
+import { apiRateLimits } from './rate-limit.js';
 import { type RouteDefinition, routeHandlers } from './route.js';
+import { pageSecurityHeaders } from './security-headers.js';
 import { API_ROUTES } from './routes/index.js';
 
 /** The management API (docs/api.md): every route of src/api/routes/, registered from its declaration. */
@@ -21,6 +22,8 @@ export function createApp(deps: ApiDeps, routes: readonly RouteDefinition[] = AP
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // whose X-Forwarded-For to believe for req.ip (the per-address rate limit): TRUST_PROXY, default none
+  app.set('trust proxy', config.trustProxy);
   app.use(requestMetrics(routeMatcher(routes)));
   // the pending-deliveries and flow gauges are read from this API's database on each scrape
   setPendingSource(pendingFromPostgres(db));
@@ -44,11 +47,17 @@ export function createApp(deps: ApiDeps, routes: readonly RouteDefinition[] = AP
   });
 
   // What every route that needs a credential runs first: who is asking comes before anything else,
-  // so an unauthenticated request is answered 401 before its body is read, and the rate limit counts
-  // per resolved key, over-large and malformed bodies included.
+  // so an unauthenticated request is answered 401 (or 429, for an address that keeps sending bad
+  // credentials) before its body is read, and the rate limit counts per community, over-large and
+  // malformed bodies included (src/api/rate-limit.ts).
+  // the pages a browser opens, and their assets: CSP, frame-ancestors, nosniff, referrer policy
+  app.use(['/dashboard', '/docs'], pageSecurityHeaders(config.dashboardFrameAncestors));
+
+  const limits = apiRateLimits(config.apiRateLimitPerMinute);
+  const credentialCheck: RequestHandler[] = [authenticate(db, config.adminToken, limits), limits.unauthenticated, rejectUnauthenticated];
   const credentialed: RequestHandler[] = [
-    authenticate(db, config.adminToken),
-    apiRateLimit(config.apiRateLimitPerMinute),
+    ...credentialCheck,
+    limits.perCommunity,
     requireJsonBody,
     express.json({ limit: config.maxBodyBytes, strict: true, type: () => true, verify: verifyUtf8 }),
     guardInput,
@@ -59,7 +68,7 @@ export function createApp(deps: ApiDeps, routes: readonly RouteDefinition[] = AP
   app.use(docsAssets());
   app.use('/dashboard', dashboardAssets());
   // an unknown /v1 path asks for a credential like every /v1 route before it says there is no such route
-  app.use('/v1', credentialed[0]!);
+  app.use('/v1', ...credentialCheck);
 
   app.use((req, _res, next) => next(new ApiError(404, `no route ${req.method} ${req.path}`, 'See /openapi.json for the routes.')));
   app.use(errorHandler);

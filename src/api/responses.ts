@@ -91,7 +91,15 @@ export const Delivery = z
     createdAt: ts,
     updatedAt: ts,
     temporal: z.object({ workflowId: z.string(), uiUrl: z.string() }),
-    attempts: z.array(Attempt).optional(),
+    attempts: z
+      .array(Attempt)
+      .optional()
+      .describe('newest first: the latest 20 in GET /v1/deliveries/{id}, the latest one in lists; the rest through GET /v1/deliveries/{id}/attempts'),
+    attemptsNextCursor: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('the cursor of the older attempts (GET /v1/deliveries/{id}/attempts?cursor=…), or null when `attempts` holds them all'),
   })
   .meta({ id: 'Delivery' });
 export const EventAccepted = z

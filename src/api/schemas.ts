@@ -136,6 +136,9 @@ export const deliveryListQuery = z.strictObject(deliveryListFields).superRefine(
 const { webhookId: _webhookId, communityId: _communityId, ...webhookDeliveryListFields } = deliveryListFields;
 export const webhookDeliveryListQuery = z.strictObject(webhookDeliveryListFields).superRefine(windowRule);
 
+/** GET /v1/deliveries/:id/attempts: newest first, at most 100 a page. */
+export const attemptListQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20), cursor });
+
 /** For actions that take no body: anything sent is an unknown field. */
 export const emptyBody = z.strictObject({});
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { type Cursor, decodeCursor } from '../store/pagination.js';
+import { type Cursor, decodeAttemptCursor, decodeCursor } from '../store/pagination.js';
 import { ApiError, validationError } from './envelope.js';
 
 /** Parses a request part with a schema, or throws the 400 envelope naming each wrong field. */
@@ -19,4 +19,16 @@ export function cursorOrThrow(text: string | undefined): Cursor | undefined {
     ]);
   }
   return cursor;
+}
+
+/** The `cursor` of GET /v1/deliveries/:id/attempts (an `attemptsNextCursor` or `meta.nextCursor`), decoded. */
+export function attemptCursorOrThrow(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const before = decodeAttemptCursor(text);
+  if (before === undefined) {
+    throw new ApiError(400, 'invalid cursor', 'Pass the attemptsNextCursor or meta.nextCursor of a previous answer unchanged.', [
+      { field: 'cursor', message: 'not an attempts cursor this API issued' },
+    ]);
+  }
+  return before;
 }

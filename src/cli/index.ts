@@ -11,16 +11,20 @@ import { ConfigError } from '../config.js';
 import { deliveriesReplay, webhooksList } from './commands.js';
 import { doctor } from './doctor.js';
 import { CliError } from './errors.js';
+import { secretsReseal } from './secrets.js';
 
 const USAGE = `usage: hookline <command>
 
   webhooks list [--community ID] [--json]   list webhooks (all communities, or one)
   deliveries replay <delivery id>           replay one delivery (any final status)
   doctor                                    check configuration, Postgres, Temporal and search attributes
+  secrets reseal                            re-seal every stored secret under SECRETS_KEY (after a key rotation)
 
 webhooks and deliveries call the API: HOOKLINE_URL (default http://localhost:$PORT) with ADMIN_TOKEN
 (default: .data/admin-token, which npm start writes). doctor reads the same environment as the
-server (DATABASE_URL, TEMPORAL_*) and exits non-zero when a check fails.
+server (DATABASE_URL, TEMPORAL_*) and exits non-zero when a check fails. secrets reseal reads
+DATABASE_URL, SECRETS_KEY and SECRETS_KEY_PREVIOUS, is safe while the service runs, and can be run
+again (it re-seals only what is not under SECRETS_KEY yet).
 `;
 
 export async function main(argv: string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
@@ -29,6 +33,7 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
     if (command === 'webhooks' && sub === 'list') return await webhooksList(rest, out);
     if (command === 'deliveries' && sub === 'replay') return await deliveriesReplay(rest, out);
     if (command === 'doctor') return await doctor(out);
+    if (command === 'secrets' && sub === 'reseal') return await secretsReseal(rest, out);
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       out(USAGE.trimEnd());
       return command === undefined ? 2 : 0;

@@ -139,6 +139,12 @@ export interface ReplayJobsTable {
   completed_at: Date | null;
 }
 
+/** migrations/0005_limits.sql: replays of one delivery, counted per hour. */
+export interface DeliveryReplaysTable {
+  delivery_id: string;
+  requested_at: Timestamp;
+}
+
 export interface Database {
   communities: CommunitiesTable;
   api_keys: ApiKeysTable;
@@ -150,4 +156,5 @@ export interface Database {
   replay_jobs: ReplayJobsTable;
   webhook_flow: WebhookFlowTable;
   flow_waiters: FlowWaitersTable;
+  delivery_replays: DeliveryReplaysTable;
 }

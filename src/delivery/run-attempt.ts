@@ -39,7 +39,7 @@ export interface RunAttemptInput {
 export async function runAttempt(input: RunAttemptInput): Promise<AttemptRun> {
   const { webhook, event } = input;
   if (webhook.unreadable) {
-    return notSent(webhook.url, 'secret_unreadable', `${webhook.unreadable} of this webhook cannot be opened with SECRETS_KEY`);
+    return notSent(webhook.url, 'secret_unreadable', `${webhook.unreadable} of this webhook cannot be opened with SECRETS_KEY or SECRETS_KEY_PREVIOUS (sealed under another key, or for another row)`);
   }
   const request = buildAttemptRequest({
     deliveryId: input.deliveryId,

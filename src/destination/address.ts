@@ -97,6 +97,18 @@ export function isCloudMetadataAddress(ip: string): boolean {
   return classifyAddress(ip) === 'metadata';
 }
 
+/**
+ * What a refusal tells the user about an address: its class, never the address itself. The user
+ * typed the name, not what it resolves to: quoting the private address a name resolved to would
+ * map the internal network one webhook at a time.
+ */
+export function describeRefusedAddress(ip: string): string {
+  const cls = classifyAddress(ip);
+  if (cls === 'metadata') return 'a cloud metadata address';
+  if (cls === 'non-public') return 'a private address';
+  return 'an address that is not a public IP address';
+}
+
 /** Whether `policy` refuses a connection to `ip`. */
 export function isRefusedAddress(ip: string, policy: { allowPrivateNetworks: boolean }): boolean {
   const cls = classifyAddress(ip);
@@ -112,7 +124,8 @@ export class BlockedDestinationError extends Error {
   readonly hostname: string;
   readonly address: string;
   constructor(hostname: string, address: string) {
-    super(`destination ${hostname} resolves to ${address}, which is not a public address`);
+    // the class, not the address: the message is recorded in the attempt, which the community reads
+    super(`destination ${hostname} resolves to ${describeRefusedAddress(address)}, not a public one`);
     this.name = 'BlockedDestinationError';
     this.hostname = hostname;
     this.address = address;

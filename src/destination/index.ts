@@ -3,6 +3,7 @@ export {
   BlockedDestinationError,
   classifyAddress,
   createGuardedLookup,
+  describeRefusedAddress,
   isBlockedAddress,
   isCloudMetadataAddress,
   isRefusedAddress,

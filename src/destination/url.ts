@@ -1,6 +1,6 @@
 import * as dns from 'node:dns';
 import { isIPv4 } from 'node:net';
-import { classifyAddress, isRefusedAddress } from './address.js';
+import { classifyAddress, describeRefusedAddress, isRefusedAddress } from './address.js';
 
 export interface DestinationPolicy {
   allowHttp: boolean;
@@ -163,8 +163,8 @@ export async function checkUrl(
 
   const refused = addresses.find((a) => isRefusedAddress(a.address, policy));
   if (refused) {
-    const what = classifyAddress(refused.address) === 'metadata' ? 'a cloud metadata address' : 'a non-public address';
-    return fail('blocked_destination', `host ${hostname} resolves to ${refused.address}, ${what}`);
+    // the class of the address, never the address: the user typed the name, not what it resolves to
+    return fail('blocked_destination', `host ${hostname} resolves to ${describeRefusedAddress(refused.address)}, not a public one`);
   }
   return syntax;
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { DeliveryStatus } from '../db/schema.js';
-import type { SecretBox } from '../security/secret-box.js';
+import { SEALED, type SecretBox } from '../security/secret-box.js';
 import type { EncryptionAlgorithm } from '../wire/encrypt.js';
 import { type StoredEvent, toEvent } from './events.js';
 import type { WebhookForDelivery } from './webhooks.js';
@@ -132,7 +132,7 @@ export async function loadAttemptContext(
             format: row.w_format,
             active: row.w_active,
             deleted: row.w_deleted_at !== null,
-            ...openSealed(box, row.w_encryption_algorithm, row.w_encryption_key_sealed, row.w_secrets_sealed),
+            ...openSealed(box, row.w_encryption_algorithm, row.w_encryption_key_sealed, row.w_secrets_sealed, row.w_id),
           },
     event:
       row.e_id === null || row.e_community_id === null || row.e_type === null || row.e_occurred_at === null || row.e_created_at === null
@@ -181,17 +181,20 @@ function openSealed(
   algorithm: EncryptionAlgorithm | null,
   keySealed: string | null,
   secretsSealed: string[],
+  webhookId: string,
 ): Pick<WebhookForDelivery, 'encryption' | 'secrets' | 'unreadable'> {
+  // sealed values are bound to their webhook (src/security/secret-box.ts, SEALED)
+  const keyBinding = SEALED.webhookEncryptionKey(webhookId);
   try {
     return {
-      encryption: algorithm && keySealed ? { algorithm, key: box.open(keySealed) } : null,
-      secrets: secretsSealed.map((s) => box.open(s)),
+      encryption: algorithm && keySealed ? { algorithm, key: box.open(keySealed, keyBinding) } : null,
+      secrets: secretsSealed.map((s) => box.open(s, SEALED.webhookSecret(webhookId))),
       unreadable: null,
     };
   } catch {
     const what = (() => {
       try {
-        if (algorithm && keySealed) box.open(keySealed);
+        if (algorithm && keySealed) box.open(keySealed, keyBinding);
         return 'a signing secret';
       } catch {
         return 'the encryption key';

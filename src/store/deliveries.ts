@@ -117,30 +117,69 @@ export async function getDelivery(db: Db, scope: Scope, id: string): Promise<Del
   return row && toDelivery(row);
 }
 
-export async function listAttempts(db: Db, scope: Scope, deliveryId: string): Promise<Attempt[]> {
-  const rows = await db
+/**
+ * One page of a delivery's attempts, newest first (by attempt number, which replays continue), at
+ * most `limit`, those before attempt number `before` when given. `nextBefore` is the attempt number
+ * to continue from, or null on the last page. Paged, never whole: a delivery replayed thousands of
+ * times with 20 kB response bodies must not be read into memory at once.
+ */
+export async function listAttemptsPage(
+  db: Db,
+  scope: Scope,
+  deliveryId: string,
+  page: { limit: number; before?: number | undefined },
+): Promise<{ items: Attempt[]; nextBefore: number | null }> {
+  let query = db
     .selectFrom('attempts')
     .selectAll()
     .where('delivery_id', '=', deliveryId)
     .where('delivery_id', 'in', (eb) => eb.selectFrom('deliveries').select('id').where('id', '=', deliveryId).where(inScope(scope, 'community_id')))
-    .orderBy('attempt_number')
-    .execute();
-  return rows.map(toAttempt);
+    .orderBy('attempt_number', 'desc')
+    .limit(page.limit + 1);
+  if (page.before !== undefined) query = query.where('attempt_number', '<', page.before);
+  const rows = await query.execute();
+  const items = rows.slice(0, page.limit);
+  return { items: items.map(toAttempt), nextBefore: rows.length > page.limit ? items[items.length - 1]!.attempt_number : null };
 }
 
-/** The attempts of a page of deliveries in one query (not one per delivery), by delivery id. */
-export async function listAttemptsOf(db: Db, scope: Scope, deliveryIds: readonly string[]): Promise<Map<string, Attempt[]>> {
-  const byDelivery = new Map<string, Attempt[]>(deliveryIds.map((id) => [id, []]));
+/**
+ * The latest `perDelivery` attempts of each delivery of a page, newest first, in one query (a
+ * lateral join that reads at most `perDelivery + 1` rows per delivery through the primary key), and
+ * whether each has older ones (`nextBefore`, as listAttemptsPage gives it).
+ */
+export async function latestAttemptsOf(
+  db: Db,
+  scope: Scope,
+  deliveryIds: readonly string[],
+  perDelivery: number,
+): Promise<Map<string, { items: Attempt[]; nextBefore: number | null }>> {
+  const byDelivery = new Map<string, { items: Attempt[]; nextBefore: number | null }>(deliveryIds.map((id) => [id, { items: [], nextBefore: null }]));
   if (deliveryIds.length === 0) return byDelivery;
   const rows = await db
-    .selectFrom('attempts')
-    .selectAll()
-    .where('delivery_id', 'in', [...deliveryIds])
-    .where('delivery_id', 'in', (eb) => eb.selectFrom('deliveries').select('id').where('id', 'in', [...deliveryIds]).where(inScope(scope, 'community_id')))
-    .orderBy('delivery_id')
-    .orderBy('attempt_number')
+    .selectFrom('deliveries as d')
+    .innerJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('attempts')
+          .selectAll()
+          .whereRef('attempts.delivery_id', '=', 'd.id')
+          .orderBy('attempt_number', 'desc')
+          .limit(perDelivery + 1)
+          .as('a'),
+      (join) => join.onTrue(),
+    )
+    .selectAll('a')
+    .where('d.id', 'in', [...deliveryIds])
+    .where(inScope(scope, 'd.community_id'))
+    .orderBy('a.delivery_id')
+    .orderBy('a.attempt_number', 'desc')
     .execute();
-  for (const row of rows) byDelivery.get(row.delivery_id)?.push(toAttempt(row));
+  for (const row of rows) {
+    const entry = byDelivery.get(row.delivery_id);
+    if (!entry) continue;
+    if (entry.items.length < perDelivery) entry.items.push(toAttempt(row));
+    else entry.nextBefore = entry.items[entry.items.length - 1]!.attemptNumber;
+  }
   return byDelivery;
 }
 
@@ -163,13 +202,13 @@ function toAttempt(r: Selectable<AttemptsTable>): Attempt {
   };
 }
 
-/** Marks deliveries whose workflow has been started. */
+/** Marks deliveries whose workflow has been started (the ids as one array parameter: any fan-out fits). */
 export async function markDispatched(db: Db, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   await db
     .updateTable('deliveries')
     .set({ dispatched_at: new Date() })
-    .where('id', 'in', ids)
+    .where('id', '=', sql<string>`any(${ids}::text[])`)
     .where('dispatched_at', 'is', null)
     .execute();
 }
@@ -184,6 +223,54 @@ export async function listUndispatched(db: Db, olderThanMs: number, limit: numbe
     .orderBy('created_at')
     .limit(limit)
     .execute();
+}
+
+/**
+ * Counts a replay of one delivery against its hourly budget (REPLAYS_PER_DELIVERY_PER_HOUR), in one
+ * transaction that holds the delivery's row, so concurrent replays of the same delivery cannot both
+ * take the last one, whatever API process they reach. Replays older than the window are forgotten
+ * here, so a delivery keeps at most `limit` rows in delivery_replays. Undefined when the delivery is
+ * not in scope; otherwise either the reservation (release it if the replay is not started after
+ * all) or how long until the oldest replay in the window leaves it.
+ */
+export async function reserveReplay(
+  db: Db,
+  scope: Scope,
+  deliveryId: string,
+  budget: { limit: number; windowMs: number },
+): Promise<{ reserved: true; at: Date } | { reserved: false; retryAfterMs: number } | undefined> {
+  const windowStart = sql<Date>`now() - ${`${budget.windowMs} milliseconds`}::interval`;
+  return db.transaction().execute(async (trx) => {
+    const delivery = await trx
+      .selectFrom('deliveries')
+      .select('id')
+      .where('id', '=', deliveryId)
+      .where(inScope(scope, 'community_id'))
+      .forUpdate()
+      .executeTakeFirst();
+    if (!delivery) return undefined;
+    await trx.deleteFrom('delivery_replays').where('delivery_id', '=', deliveryId).where('requested_at', '<=', windowStart).execute();
+    const { n, wait_ms } = await trx
+      .selectFrom('delivery_replays')
+      .select([
+        sql<number>`count(*)::int`.as('n'),
+        sql<number | null>`ceil(extract(epoch from (min(requested_at) + ${`${budget.windowMs} milliseconds`}::interval - now())) * 1000)::bigint`.as('wait_ms'),
+      ])
+      .where('delivery_id', '=', deliveryId)
+      .executeTakeFirstOrThrow();
+    if (n >= budget.limit) return { reserved: false, retryAfterMs: Math.max(1000, Number(wait_ms ?? budget.windowMs)) };
+    const row = await trx
+      .insertInto('delivery_replays')
+      .values({ delivery_id: deliveryId, requested_at: sql<Date>`date_trunc('milliseconds', now())` }) // exact as a JS Date, for releaseReplay
+      .returning('requested_at')
+      .executeTakeFirstOrThrow();
+    return { reserved: true, at: row.requested_at };
+  });
+}
+
+/** Gives back a reservation whose replay was not started (Temporal unreachable). */
+export async function releaseReplay(db: Db, deliveryId: string, at: Date): Promise<void> {
+  await db.deleteFrom('delivery_replays').where('delivery_id', '=', deliveryId).where('requested_at', '=', at).execute();
 }
 
 /**

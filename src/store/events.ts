@@ -52,6 +52,9 @@ export interface NewEvent {
   onlyWebhookId?: string | undefined;
 }
 
+/** Rows per insert of an event's deliveries (8 parameters each: 8,000 of Postgres' 65,535). */
+export const DELIVERY_INSERT_CHUNK = 1000;
+
 export type RecordEventResult =
   | { outcome: 'created' | 'existing'; event: StoredEvent; deliveries: DeliveryRef[] }
   | { outcome: 'conflict'; event: StoredEvent };
@@ -117,11 +120,13 @@ export async function recordEvent(db: Db, input: NewEvent): Promise<RecordEventR
 
     // sorted by id, the order in which a repeated call reads them back
     const deliveries = webhooks.map((w) => ({ id: newId('dlv'), webhookId: w.id })).sort((a, b) => (a.id < b.id ? -1 : 1));
-    if (deliveries.length > 0) {
+    // in chunks: 9 parameters a row, and Postgres takes at most 65,535 in one statement, so one
+    // insert of 7,282 or more rows would fail; every chunk is in this same transaction
+    for (let start = 0; start < deliveries.length; start += DELIVERY_INSERT_CHUNK) {
       await trx
         .insertInto('deliveries')
         .values(
-          deliveries.map((d) => ({
+          deliveries.slice(start, start + DELIVERY_INSERT_CHUNK).map((d) => ({
             id: d.id,
             community_id: input.communityId,
             event_id: inserted.id,

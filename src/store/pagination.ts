@@ -55,3 +55,23 @@ export function toPage<T extends { cursor_created_at: string; id: string }, U>(
     nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.cursor_created_at, id: last.id }) : null,
   };
 }
+
+/**
+ * The cursor of a delivery's attempts (newest first): the attempt number to continue before, as
+ * opaque text like the lists' cursors.
+ */
+export function encodeAttemptCursor(before: number): string {
+  return Buffer.from(JSON.stringify(['attempt', before])).toString('base64url');
+}
+
+export function decodeAttemptCursor(text: string): number | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && value[0] === 'attempt' && Number.isSafeInteger(value[1]) && (value[1] as number) >= 1) {
+      return value[1] as number;
+    }
+  } catch {
+    // a malformed cursor is the caller's input error
+  }
+  return undefined;
+}

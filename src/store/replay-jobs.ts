@@ -67,11 +67,39 @@ function cursorOf(row: Pick<JobRow, 'cursor_created_at' | 'cursor_id'>): ReplayC
   return row.cursor_created_at !== null && row.cursor_id !== null ? { createdAt: row.cursor_created_at, id: row.cursor_id } : null;
 }
 
-/** Records a job with the number of failed deliveries in its window now. */
+/** createReplayJob's refusal: the webhook has a job running already. */
+export class ReplayJobRunningError extends Error {
+  constructor(readonly running: ReplayJob) {
+    super(`replay job ${running.id} of webhook ${running.webhookId} is still running`);
+  }
+}
+
+/**
+ * Records a job with the number of failed deliveries in its window now, unless the webhook has a
+ * job running (then ReplayJobRunningError): one running bulk replay per webhook. The webhook's row
+ * is held while it checks and inserts, so two requests at once (to any API process) cannot both
+ * start one.
+ */
 export async function createReplayJob(
   db: Db,
   input: { communityId: string; webhookId: string; since: Date; until: Date | null },
 ): Promise<ReplayJob> {
+  return db.transaction().execute(async (trx) => {
+    await trx.selectFrom('webhooks').select('id').where('id', '=', input.webhookId).forUpdate().executeTakeFirst();
+    const running = await trx
+      .selectFrom('replay_jobs')
+      .selectAll()
+      .where('webhook_id', '=', input.webhookId)
+      .where('status', '=', 'running')
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (running) throw new ReplayJobRunningError(toJob(running));
+    return insertReplayJob(trx, input);
+  });
+}
+
+async function insertReplayJob(db: Db, input: { communityId: string; webhookId: string; since: Date; until: Date | null }): Promise<ReplayJob> {
   let count = db
     .selectFrom('deliveries')
     .select(sql<number>`count(*)::int`.as('n'))

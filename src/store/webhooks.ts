@@ -2,7 +2,7 @@ import { type Selectable, sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { WebhookOrdering, WebhooksTable } from '../db/schema.js';
 import { newId } from '../ids.js';
-import type { SecretBox } from '../security/secret-box.js';
+import { SEALED, type SecretBox } from '../security/secret-box.js';
 import { newSigningSecret } from '../security/tokens.js';
 import type { EncryptionAlgorithm } from '../wire/encrypt.js';
 import { type Flow, flowOf } from './flow.js';
@@ -82,26 +82,48 @@ function toWebhook(row: WebhookRow, flow: Flow): Webhook {
   };
 }
 
-function encryptionColumns(box: SecretBox, encryption: WebhookEncryptionInput | undefined) {
+function encryptionColumns(box: SecretBox, webhookId: string, encryption: WebhookEncryptionInput | undefined) {
   if (!encryption?.enabled || !encryption.algorithm || !encryption.key) {
     return { encryption_algorithm: null, encryption_key_sealed: null };
   }
-  return { encryption_algorithm: encryption.algorithm, encryption_key_sealed: box.seal(encryption.key) };
+  return { encryption_algorithm: encryption.algorithm, encryption_key_sealed: box.seal(encryption.key, SEALED.webhookEncryptionKey(webhookId)) };
 }
 
+/** createWebhook's refusal: the community holds MAX_WEBHOOKS_PER_COMMUNITY webhooks already. */
+export class WebhookLimitError extends Error {
+  constructor(readonly count: number) {
+    super(`the community has ${count} webhooks`);
+  }
+}
+
+/**
+ * Registers a webhook, unless its community holds `maxWebhooks` (not deleted; disabled ones count)
+ * already: then WebhookLimitError. The community's row is held while it counts and inserts, so
+ * concurrent creates cannot pass the limit together.
+ */
 export async function createWebhook(
   db: Db,
   box: SecretBox,
   communityId: string,
   input: WebhookInput,
+  maxWebhooks: number = Number.MAX_SAFE_INTEGER,
 ): Promise<{ webhook: Webhook; secret: string }> {
   const secret = newSigningSecret();
   const now = new Date();
+  const id = newId('wh');
   return db.transaction().execute(async (trx) => {
+    await trx.selectFrom('communities').select('id').where('id', '=', communityId).forUpdate().executeTakeFirst();
+    const { n } = await trx
+      .selectFrom('webhooks')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('community_id', '=', communityId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    if (n >= maxWebhooks) throw new WebhookLimitError(n);
     const row = await trx
       .insertInto('webhooks')
       .values({
-        id: newId('wh'),
+        id,
         community_id: communityId,
         url: input.url,
         description: input.description ?? null,
@@ -110,7 +132,7 @@ export async function createWebhook(
         channel_ids: input.channelIds ?? null,
         active: input.active,
         disabled_reason: input.active ? null : 'disabled',
-        ...encryptionColumns(box, input.encryption),
+        ...encryptionColumns(box, id, input.encryption),
         ...(input.maxConcurrency !== undefined ? { max_concurrency: input.maxConcurrency } : {}),
         rate_limit_per_second: input.rateLimitPerSecond ?? null,
         ...(input.ordering !== undefined ? { ordering: input.ordering } : {}),
@@ -119,7 +141,7 @@ export async function createWebhook(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await trx.insertInto('webhook_secrets').values({ webhook_id: row.id, secret_sealed: box.seal(secret) }).execute();
+    await trx.insertInto('webhook_secrets').values({ webhook_id: row.id, secret_sealed: box.seal(secret, SEALED.webhookSecret(row.id)) }).execute();
     await trx.insertInto('webhook_flow').values({ webhook_id: row.id, effective_concurrency: row.max_concurrency }).execute();
     return { webhook: (await withFlow(trx, [row]))[0]!, secret };
   });
@@ -213,7 +235,7 @@ function keepKeyIfOmitted(box: SecretBox, encryption: WebhookEncryptionInput, cu
   if (encryption.enabled && encryption.key === undefined && current.encryption_key_sealed) {
     return { encryption_algorithm: encryption.algorithm ?? current.encryption_algorithm, encryption_key_sealed: current.encryption_key_sealed };
   }
-  return encryptionColumns(box, encryption);
+  return encryptionColumns(box, current.id, encryption);
 }
 
 /**
@@ -241,7 +263,12 @@ export async function deleteWebhook(db: Db, scope: Scope, id: string): Promise<s
   });
 }
 
-/** Adds a new signing secret; the ones live now keep signing until the grace period ends. */
+/**
+ * Adds a new signing secret; the one that signed until now keeps signing beside it until the grace
+ * period ends, and any older secret still in the grace of an earlier rotation stops at once. So at
+ * most two secrets are ever live (docs/wire-format.md#secret-rotation): 100,000 rotations cannot
+ * grow every attempt's webhook-signature header, nor the worker's signing work.
+ */
 export async function rotateWebhookSecret(
   db: Db,
   box: SecretBox,
@@ -261,13 +288,18 @@ export async function rotateWebhookSecret(
       .forUpdate()
       .executeTakeFirst();
     if (!webhook) return undefined;
+    const now = new Date();
+    // older secrets still in an earlier rotation's grace: their grace ends now
     await trx
       .updateTable('webhook_secrets')
-      .set({ expires_at: expiresAt })
+      .set({ expires_at: now })
       .where('webhook_id', '=', id)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', expiresAt)]))
+      .where('expires_at', 'is not', null)
+      .where('expires_at', '>', now)
       .execute();
-    await trx.insertInto('webhook_secrets').values({ webhook_id: id, secret_sealed: box.seal(secret) }).execute();
+    // the current secret signs beside the new one for the grace
+    await trx.updateTable('webhook_secrets').set({ expires_at: expiresAt }).where('webhook_id', '=', id).where('expires_at', 'is', null).execute();
+    await trx.insertInto('webhook_secrets').values({ webhook_id: id, secret_sealed: box.seal(secret, SEALED.webhookSecret(id)) }).execute();
     return { secret, previousExpiresAt: expiresAt.toISOString() };
   });
 }

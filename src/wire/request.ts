@@ -22,10 +22,17 @@ export interface RequestInput {
   event: EventEnvelope;
   format: WireFormat;
   encryption: { algorithm: EncryptionAlgorithm; key: string } | null;
-  /** Live signing secrets, newest first. */
+  /** Live signing secrets, newest first (the newest MAX_SIGNATURES sign). */
   secrets: readonly string[];
   signedAt: Date;
 }
+
+/**
+ * At most this many signatures in webhook-signature: the current secret and, during a rotation's
+ * grace, the one before it (a rotation ends older graces at once, src/store/webhooks.ts); any more
+ * live rows (left by hand, or by rotations before that rule) are not used.
+ */
+export const MAX_SIGNATURES = 2;
 
 export function buildAttemptRequest(input: RequestInput): BuiltRequest {
   if (input.secrets.length === 0) {
@@ -49,7 +56,7 @@ export function buildAttemptRequest(input: RequestInput): BuiltRequest {
   }
   let signature: string;
   try {
-    signature = signatureHeader(input.secrets, input.deliveryId, input.signedAt, body);
+    signature = signatureHeader(input.secrets.slice(0, MAX_SIGNATURES), input.deliveryId, input.signedAt, body);
   } catch {
     // a stored secret that is not `whsec_` + base64 (edited by hand): its text must not be quoted
     return { kind: 'failed', code: 'signing_error', message: 'a signing secret of this webhook is malformed; rotate its secret' };

@@ -22,6 +22,8 @@ let browser: Browser;
 let page: Page;
 let community: { communityId: string; key: string };
 const offsite: string[] = [];
+// what the pages' Content-Security-Policy refused (the pages must work under it: nothing may be)
+const refusedByCsp: string[] = [];
 
 beforeAll(async () => {
   // `npm run setup` builds it; a test run straight after a clone builds it here
@@ -36,6 +38,9 @@ beforeAll(async () => {
   });
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
   page.on('dialog', (dialog) => void dialog.accept());
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) refusedByCsp.push(message.text());
+  });
   // the dashboard must work offline: every request goes to Hookline itself
   page.on('request', (request) => {
     if (!request.url().startsWith(hookline.api.url)) offsite.push(request.url());
@@ -51,6 +56,28 @@ const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}
 const rows = () => page.locator('[data-testid="delivery-row"]');
 
 describe('dashboard', () => {
+  it('is served with a CSP without inline script, frame-ancestors none, nosniff and a referrer policy', async () => {
+    const response = await page.goto(`${hookline.api.url}/dashboard`);
+    const headers = response!.headers();
+    const csp = headers['content-security-policy'] ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+    expect(csp).not.toContain('unsafe-eval');
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(headers['x-frame-options']).toBe('DENY');
+    expect(headers['x-content-type-options']).toBe('nosniff');
+    expect(headers['referrer-policy']).toBe('no-referrer');
+    // the policy is enforced by this browser: an inline script does not run on the page
+    // (a string: this file is type-checked without the DOM's types)
+    const ran = await page.evaluate(
+      "(() => { const s = document.createElement('script'); s.textContent = 'window.__inlineRan = true'; document.body.appendChild(s); return window.__inlineRan === true; })()",
+    );
+    expect(ran).toBe(false);
+    // and the browser reported the refusal, so the listener the later tests rely on does see them
+    await expect.poll(() => refusedByCsp.some((m) => /inline script/i.test(m))).toBe(true);
+    refusedByCsp.splice(0); // that refusal was the point; the pages' own code must cause none
+  });
+
   it('refuses a wrong key and signs in with a community key', async () => {
     await page.goto(`${hookline.api.url}/dashboard`);
     await page.getByTestId('api-key').fill('hk_wrong_key');
@@ -188,6 +215,8 @@ describe('dashboard', () => {
     await expect.poll(() => page.getByTestId('form-error').textContent()).toContain('events');
     await shot('06-validation-error');
     expect(offsite).toEqual([]);
+    // the whole walk above ran under the CSP without it refusing anything
+    expect(refusedByCsp).toEqual([]);
   });
 });
 
@@ -195,14 +224,22 @@ describe('API docs page', () => {
   it('renders the OpenAPI document with nothing loaded from elsewhere', async () => {
     const docs = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const elsewhere: string[] = [];
+    const refused: string[] = [];
+    docs.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) refused.push(message.text());
+    });
     docs.on('request', (request) => {
       if (!request.url().startsWith(hookline.api.url)) elsewhere.push(request.url());
     });
-    await docs.goto(`${hookline.api.url}/docs`);
+    const response = await docs.goto(`${hookline.api.url}/docs`);
+    expect(response!.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(response!.headers()['x-content-type-options']).toBe('nosniff');
     await docs.locator('.swagger-ui .info .title').getByText('Hookline').waitFor();
     await docs.locator('.opblock-summary-path', { hasText: '/v1/webhooks/{id}/deliveries' }).first().waitFor();
     await docs.screenshot({ path: path.join(SHOTS, '07-api-docs.png') });
     expect(elsewhere).toEqual([]);
+    // Swagger UI works under the same policy: nothing refused
+    expect(refused).toEqual([]);
     await docs.close();
   });
 });

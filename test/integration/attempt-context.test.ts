@@ -9,7 +9,7 @@ import type { Database } from '../../src/db/schema.js';
 import { dropDatabase, ensureDatabase } from '../../src/db/migrate.js';
 import { createDeliveryAgent } from '../../src/delivery/send.js';
 import { createLogger } from '../../src/logger.js';
-import { SecretBox } from '../../src/security/secret-box.js';
+import { SEALED, SecretBox } from '../../src/security/secret-box.js';
 import { type AttemptRecord, loadAttemptContext, recordAttemptOutcome, type WebhookOutcome } from '../../src/store/attempt-context.js';
 import { recordEvent } from '../../src/store/events.js';
 import { communityScope } from '../../src/store/scope.js';
@@ -135,12 +135,12 @@ describe('loadAttemptContext', () => {
     const other = new SecretBox(randomBytes(32).toString('base64'));
     const f = await fixture({ encryptionKey: 'k'.repeat(32) });
     // a signing secret sealed under another key (SECRETS_KEY changed without re-sealing)
-    await db.updateTable('webhook_secrets').set({ secret_sealed: other.seal('whsec_AAAA') }).where('webhook_id', '=', f.webhook.id).execute();
+    await db.updateTable('webhook_secrets').set({ secret_sealed: other.seal('whsec_AAAA', SEALED.webhookSecret(f.webhook.id)) }).where('webhook_id', '=', f.webhook.id).execute();
     const secretContext = await loadAttemptContext(db, box, f.deliveryId, 1);
     expect(secretContext?.webhook).toMatchObject({ unreadable: 'a signing secret', secrets: [], encryption: null });
 
     const g = await fixture({ encryptionKey: 'k'.repeat(32) });
-    await db.updateTable('webhooks').set({ encryption_key_sealed: other.seal('k'.repeat(32)) }).where('id', '=', g.webhook.id).execute();
+    await db.updateTable('webhooks').set({ encryption_key_sealed: other.seal('k'.repeat(32), SEALED.webhookEncryptionKey(g.webhook.id)) }).where('id', '=', g.webhook.id).execute();
     const keyContext = await loadAttemptContext(db, box, g.deliveryId, 1);
     expect(keyContext?.webhook).toMatchObject({ unreadable: 'the encryption key', secrets: [], encryption: null });
   });
@@ -157,7 +157,7 @@ describe('loadAttemptContext', () => {
   it('lists live secrets newest first and leaves expired ones out', async () => {
     const f = await fixture();
     const now = Date.now();
-    const seal = (s: string) => box.seal(s);
+    const seal = (s: string) => box.seal(s, SEALED.webhookSecret(f.webhook.id));
     await db
       .insertInto('webhook_secrets')
       .values([

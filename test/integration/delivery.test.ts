@@ -97,9 +97,10 @@ describe('one delivery end to end', () => {
     const emitted = await hookline.call('POST', '/v1/events', joined('u2'), community.key);
     const delivery = emitted.body.data.deliveries.find((d: { webhookId: string }) => d.webhookId === webhook.id);
     const delivered = await finalDelivery(delivery.id, 'succeeded');
-    expect(delivered.attempts.map((a: { attemptNumber: number }) => a.attemptNumber)).toEqual([1, 2, 3]);
-    expect(delivered.attempts.map((a: { response: { status: number } }) => a.response.status)).toEqual([500, 500, 204]);
-    expect(delivered.attempts[0].error).toEqual({ code: 'http_500', message: 'receiver answered HTTP 500' });
+    // newest first
+    expect(delivered.attempts.map((a: { attemptNumber: number }) => a.attemptNumber)).toEqual([3, 2, 1]);
+    expect(delivered.attempts.map((a: { response: { status: number } }) => a.response.status)).toEqual([204, 500, 500]);
+    expect(delivered.attempts[2].error).toEqual({ code: 'http_500', message: 'receiver answered HTTP 500' });
     const flaky = receiver.arrivals.filter((a) => a.path === '/flaky');
     expect(new Set(flaky.map((a) => a.headers[HEADER.webhookId]))).toEqual(new Set([delivery.id]));
     expect(flaky.map((a) => a.headers[HEADER.attempt])).toEqual(['1', '2', '3']);
@@ -120,7 +121,8 @@ describe('one delivery end to end', () => {
     expect(failed.attempts).toHaveLength(3);
     expect(failed.nextAttemptAt).toBeNull();
     expect(created.body.data.id).toBe(failed.webhookId);
-    const times = failed.attempts.map((a: { startedAt: string }) => Date.parse(a.startedAt));
+    // newest first: oldest last
+    const times = failed.attempts.map((a: { startedAt: string }) => Date.parse(a.startedAt)).reverse();
     expect(times[1] - times[0]).toBeGreaterThanOrEqual(300);
     expect(times[2] - times[1]).toBeGreaterThanOrEqual(300);
   });

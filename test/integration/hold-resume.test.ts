@@ -86,9 +86,10 @@ describe('hold and resume', () => {
     expect(await handleOf(deliveryId!).result()).toBe('succeeded');
     const delivered = await hook.delivery(deliveryId!);
     expect(delivered.status).toBe('succeeded');
+    // newest first
     expect(delivered.attempts.map((a: { attemptNumber: number; response: { status: number } }) => [a.attemptNumber, a.response.status])).toEqual([
-      [1, 500],
       [2, 200],
+      [1, 500],
     ]);
     expect(hook.arrivals().map((a) => a.headers[HEADER.webhookId])).toEqual([deliveryId, deliveryId]);
   });

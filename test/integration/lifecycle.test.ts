@@ -84,8 +84,9 @@ describe('delivery lifecycle', () => {
     expect(replay.body.data.status).toBe('pending');
     const delivered = await deliveryWhen(deliveryId, 'succeeded');
 
-    expect(delivered.attempts.map((a: { attemptNumber: number }) => a.attemptNumber)).toEqual([1, 2, 3, 4]);
-    expect(delivered.attempts[3].response.status).toBe(200);
+    // newest first
+    expect(delivered.attempts.map((a: { attemptNumber: number }) => a.attemptNumber)).toEqual([4, 3, 2, 1]);
+    expect(delivered.attempts[0].response.status).toBe(200);
     const arrivals = receiver.arrivals.filter((a) => a.path === '/waiting');
     expect(arrivals.map((a) => a.headers[HEADER.attempt])).toEqual(['1', '2', '3', '4']);
     expect(new Set(arrivals.map((a) => a.headers[HEADER.webhookId]))).toEqual(new Set([deliveryId]));
@@ -110,7 +111,7 @@ describe('delivery lifecycle', () => {
     const replay = await hookline.call('POST', `/v1/deliveries/${deliveryId}/replay`, undefined, community.key);
     expect(replay.status).toBe(202);
     const delivered = await deliveryWhen(deliveryId, 'succeeded');
-    expect(delivered.attempts.map((a: { attemptNumber: number }) => a.attemptNumber)).toEqual([1, 2, 3, 4]);
+    expect(delivered.attempts.map((a: { attemptNumber: number }) => a.attemptNumber)).toEqual([4, 3, 2, 1]);
     const arrivals = receiver.arrivals.filter((a) => a.path === '/closed');
     expect(arrivals.map((a) => a.headers[HEADER.attempt])).toEqual(['1', '2', '3', '4']);
     expect(new Set(arrivals.map((a) => a.headers[HEADER.webhookId]))).toEqual(new Set([deliveryId]));

@@ -137,6 +137,7 @@ describe('OpenAPI document', () => {
     expectDocumented('get', '/v1/events/:id', await hookline.call('GET', `/v1/events/${event.body.data.event.id}`, undefined, token));
     expectDocumented('get', '/v1/deliveries', await hookline.call('GET', '/v1/deliveries', undefined, token));
     expectDocumented('get', '/v1/deliveries/:id', await hookline.call('GET', `/v1/deliveries/${deliveryId}`, undefined, token));
+    expectDocumented('get', '/v1/deliveries/:id/attempts', await hookline.call('GET', `/v1/deliveries/${deliveryId}/attempts?limit=5`, undefined, token));
     expectDocumented('get', '/v1/webhooks/:id/deliveries', await hookline.call('GET', `/v1/webhooks/${webhookId}/deliveries`, undefined, token));
     expectDocumented('post', '/v1/deliveries/:id/replay', await hookline.call('POST', `/v1/deliveries/${deliveryId}/replay`, undefined, token));
     const job = await hookline.call('POST', `/v1/webhooks/${webhookId}/replay`, { since: new Date(Date.now() - 3_600_000).toISOString() }, token);

@@ -284,7 +284,8 @@ describe('real deliveries, every format × encryption setting, through the insta
     const replay = await hookline.call('POST', `/v1/deliveries/${replayed}/replay`, undefined, community.key);
     expect(replay.status).toBe(202);
     const again = await deliveryWhen(replayed, community.key, (d) => d.status === 'succeeded' && d.attempts.length === 2);
-    expect(again.attempts[1]).toMatchObject({ attemptNumber: 2, response: { status: 204 } });
+    // newest first
+    expect(again.attempts[0]).toMatchObject({ attemptNumber: 2, response: { status: 204 } });
     expect(receiver.lines()).toHaveLength(expected.size);
 
     // what it refuses: a forged signature (401); a validly signed body it cannot read (400)

@@ -107,7 +107,8 @@ describe('the retry schedule on the time-skipping server', () => {
     const read = await hookline.call('GET', `/v1/deliveries/${deliveryId}`, undefined, community.key);
     expect(read.body.data.status).toBe('failed');
     expect(read.body.data.nextAttemptAt).toBeNull();
-    expect(read.body.data.attempts.map((a: { attemptNumber: number }) => a.attemptNumber)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // newest first
+    expect(read.body.data.attempts.map((a: { attemptNumber: number }) => a.attemptNumber)).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
     expect(new Set(read.body.data.attempts.map((a: { error: { code: string } }) => a.error.code))).toEqual(new Set(['http_500']));
     const arrivals = receiver.arrivals.filter((a) => a.path === '/down');
     expect(arrivals.map((a) => a.headers[HEADER.attempt])).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);

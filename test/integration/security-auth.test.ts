@@ -105,7 +105,8 @@ describe('API keys', () => {
     expect(JSON.stringify(listed.body)).not.toContain(key.slice(10));
     expect(listed.body.data[0].key).toBeUndefined();
 
-    const renamed = await hookline.call('PATCH', `/v1/communities/${cid}/api-keys/${created.body.data.id}`, { name: 'renamed' }, key);
+    // changing a key takes the admin token (the platform manages its communities' keys)
+    const renamed = await hookline.call('PATCH', `/v1/communities/${cid}/api-keys/${created.body.data.id}`, { name: 'renamed' });
     expect(renamed.status).toBe(200);
     expect(renamed.body.data.name).toBe('renamed');
     expect(JSON.stringify(renamed.body)).not.toContain(key.slice(10));
@@ -119,17 +120,18 @@ describe('API keys', () => {
 
   it('revokes a key at once; revoking again is 404', async () => {
     const { communityId, key } = await hookline.newCommunity('Revoke');
-    const second = await hookline.call('POST', `/v1/communities/${communityId}/api-keys`, { name: 'second' }, key);
+    // creating and revoking keys takes the admin token
+    const second = await hookline.call('POST', `/v1/communities/${communityId}/api-keys`, { name: 'second' });
     const secondKey = second.body.data.key;
     expect((await hookline.call('GET', '/v1/webhooks', undefined, secondKey)).status).toBe(200);
 
-    const revoked = await hookline.call('DELETE', `/v1/communities/${communityId}/api-keys/${second.body.data.id}`, undefined, key);
+    const revoked = await hookline.call('DELETE', `/v1/communities/${communityId}/api-keys/${second.body.data.id}`);
     expect(revoked.status).toBe(200);
     expectUnauthorized(await raw(hookline, 'GET', '/v1/webhooks', { authorization: `Bearer ${secondKey}` }), 'revoked');
     const listed = await hookline.call('GET', `/v1/communities/${communityId}/api-keys`, undefined, key);
     expect(listed.body.data.map((k: { id: string }) => k.id)).not.toContain(second.body.data.id);
-    expect((await hookline.call('DELETE', `/v1/communities/${communityId}/api-keys/${second.body.data.id}`, undefined, key)).status).toBe(404);
-    expect((await hookline.call('PATCH', `/v1/communities/${communityId}/api-keys/${second.body.data.id}`, { disabled: false }, key)).status).toBe(404);
+    expect((await hookline.call('DELETE', `/v1/communities/${communityId}/api-keys/${second.body.data.id}`)).status).toBe(404);
+    expect((await hookline.call('PATCH', `/v1/communities/${communityId}/api-keys/${second.body.data.id}`, { disabled: false })).status).toBe(404);
     // the key that revoked it still works
     expect((await hookline.call('GET', '/v1/webhooks', undefined, key)).status).toBe(200);
   });
@@ -140,7 +142,9 @@ describe('API keys', () => {
     const disabled = await hookline.call('PATCH', `/v1/communities/${communityId}/api-keys/${other.body.data.id}`, { disabled: true });
     expect(disabled.body.data.disabled).toBe(true);
     expectUnauthorized(await raw(hookline, 'GET', '/v1/webhooks', { authorization: `Bearer ${other.body.data.key}` }), 'disabled');
-    await hookline.call('PATCH', `/v1/communities/${communityId}/api-keys/${other.body.data.id}`, { disabled: false }, key);
+    // a community key cannot enable it again (admin only: the same 404 as an unknown route)
+    expect((await hookline.call('PATCH', `/v1/communities/${communityId}/api-keys/${other.body.data.id}`, { disabled: false }, key)).status).toBe(404);
+    await hookline.call('PATCH', `/v1/communities/${communityId}/api-keys/${other.body.data.id}`, { disabled: false });
     expect((await hookline.call('GET', '/v1/webhooks', undefined, other.body.data.key)).status).toBe(200);
   });
 
@@ -174,7 +178,7 @@ describe('API keys', () => {
   });
 });
 
-describe('rate limits per key', () => {
+describe('rate limits per community', () => {
   let limited: Hookline;
   beforeAll(async () => {
     limited = await startHookline({ API_RATE_LIMIT_PER_MINUTE: '5' }, { worker: false });
@@ -183,7 +187,7 @@ describe('rate limits per key', () => {
     await limited?.stop();
   });
 
-  it('answers 429 with Retry-After after the limit, per key, for the admin token too', async () => {
+  it('answers 429 with Retry-After after the limit, per community (all its keys together), for the admin token too', async () => {
     // making a community and its key spends two of the admin token's five
     const { communityId, key } = await limited.newCommunity('Limited');
     const spare = await limited.call('POST', `/v1/communities/${communityId}/api-keys`, { name: 'spare' });
@@ -204,9 +208,9 @@ describe('rate limits per key', () => {
     const write = await limited.call('POST', '/v1/events', { type: 'user.joined', data: {} }, key);
     expect(write.status).toBe(429);
 
-    // another key of the same community has its own budget
-    expect((await limited.call('GET', '/v1/webhooks', undefined, spare.body.data.key)).status).toBe(200);
-    // strangers are not counted against anyone, and still get 401
+    // another key of the same community shares its budget (the limit is per community)
+    expect((await limited.call('GET', '/v1/webhooks', undefined, spare.body.data.key)).status).toBe(429);
+    // strangers are not counted against the community; their own requests count per address
     expectUnauthorized(await raw(limited, 'GET', '/v1/webhooks', { authorization: 'Bearer hk_unknown' }), 'stranger');
 
     // the admin token: three of its five were spent above

@@ -90,7 +90,8 @@ const JSON_TYPE = { 'content-type': 'application/json' };
 
 describe('bodies the API refuses, naming what is wrong', () => {
   const deep = (depth: number) => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
-  const cases = (): Array<{ name: string; method: string; path: string; body: string | Buffer; headers?: Record<string, string>; status: number; field?: string }> => [
+  // admin: routes the admin token alone may call (a community key gets their 404 before any body check)
+  const cases = (): Array<{ name: string; method: string; path: string; body: string | Buffer; headers?: Record<string, string>; status: number; field?: string; admin?: boolean }> => [
     { name: 'over MAX_BODY_BYTES', method: 'POST', path: '/v1/events', body: JSON.stringify({ ...validEvent(), pad: 'x'.repeat(hookline.config.maxBodyBytes) }), status: 413 },
     { name: 'over MAX_BODY_BYTES once inflated', method: 'POST', path: '/v1/events', body: gzipSync(JSON.stringify({ pad: ' '.repeat(hookline.config.maxBodyBytes * 2) })), headers: { ...JSON_TYPE, 'content-encoding': 'gzip' }, status: 413 },
     { name: 'text/plain', method: 'POST', path: '/v1/webhooks', body: 'url=https://example.com', headers: { 'content-type': 'text/plain' }, status: 415 },
@@ -109,7 +110,9 @@ describe('bodies the API refuses, naming what is wrong', () => {
     { name: 'active as a string', method: 'PATCH', path: '/v1/webhooks/{wh}', body: JSON.stringify({ active: 'yes' }), status: 400, field: 'active' },
     { name: 'encryption.enabled as a string', method: 'PATCH', path: '/v1/webhooks/{wh}', body: JSON.stringify({ encryption: { enabled: 'true' } }), status: 400, field: 'encryption.enabled' },
     { name: 'a short encryption key', method: 'PATCH', path: '/v1/webhooks/{wh}', body: JSON.stringify({ encryption: { enabled: true, algorithm: 'aes-256-gcm', key: 'short' } }), status: 400, field: 'encryption.key' },
-    { name: 'an over-long name', method: 'POST', path: '/v1/communities/{cmty}/api-keys', body: JSON.stringify({ name: 'n'.repeat(201) }), status: 400, field: 'name' },
+    { name: 'an over-long name', method: 'POST', path: '/v1/communities/{cmty}/api-keys', body: JSON.stringify({ name: 'n'.repeat(201) }), status: 400, field: 'name', admin: true },
+    { name: 'a replay window longer than 30 days', method: 'POST', path: '/v1/webhooks/{wh}/replay', body: JSON.stringify({ since: '2000-01-01T00:00:00Z' }), status: 400, field: 'since' },
+    { name: 'a body on a delivery replay', method: 'POST', path: '/v1/deliveries/{dlv}/replay', body: JSON.stringify({ force: true }), status: 400, field: 'force' },
     { name: 'an over-long description', method: 'PATCH', path: '/v1/webhooks/{wh}', body: JSON.stringify({ description: 'd'.repeat(501) }), status: 400, field: 'description' },
     { name: 'an over-long url', method: 'PATCH', path: '/v1/webhooks/{wh}', body: JSON.stringify({ url: `${receiver.url}?${'q'.repeat(2100)}` }), status: 400, field: 'url' },
     { name: 'an over-long event id', method: 'POST', path: '/v1/events', body: JSON.stringify({ ...validEvent(), id: 'i'.repeat(65) }), status: 400, field: 'id' },
@@ -131,8 +134,8 @@ describe('bodies the API refuses, naming what is wrong', () => {
   it('answers each with a 4xx envelope, never a 5xx, and creates nothing', async () => {
     const before = await digestAll();
     for (const c of cases()) {
-      const path = c.path.replace('{wh}', ctx.webhookId).replace('{cmty}', ctx.communityId);
-      const res = await send(c.method, path, c.body, c.headers ?? JSON_TYPE);
+      const path = c.path.replace('{wh}', ctx.webhookId).replace('{cmty}', ctx.communityId).replace('{dlv}', ctx.deliveryId);
+      const res = await send(c.method, path, c.body, c.headers ?? JSON_TYPE, c.admin ? hookline.adminToken : ctx.key);
       expect(res.status, `${c.name}: ${JSON.stringify(res.body).slice(0, 300)}`).toBe(c.status);
       expect(res.body, c.name).toMatchObject({ status: 'error', meta: { statusCode: c.status } });
       if (c.field) expect(res.body.detail.map((d: { field: string }) => d.field), c.name).toContain(c.field);
@@ -142,7 +145,17 @@ describe('bodies the API refuses, naming what is wrong', () => {
 
   it('refuses a NUL or broken percent-encoding in paths and query strings with 400', async () => {
     const before = await digestAll();
-    for (const path of ['/v1/webhooks/%00', '/v1/deliveries/%E0%A4%A', '/v1/events/a%00b', '/v1/deliveries?eventType=%00', '/v1/webhooks?cursor=%00', '/v1/deliveries?%00=1']) {
+    for (const path of [
+      '/v1/webhooks/%00',
+      '/v1/deliveries/%E0%A4%A',
+      '/v1/events/a%00b',
+      '/v1/deliveries?eventType=%00',
+      '/v1/webhooks?cursor=%00',
+      '/v1/deliveries?%00=1',
+      '/v1/deliveries/a%00b/attempts',
+      `/v1/deliveries/${ctx.deliveryId}/attempts?cursor=%00`,
+      `/v1/deliveries/${ctx.deliveryId}/attempts?limit=%ED%A0%80`,
+    ]) {
       const res = await send('GET', path, undefined, {});
       expect(res.status, path).toBe(400);
       expect(res.body).toMatchObject({ status: 'error', meta: { statusCode: 400 } });
@@ -154,7 +167,7 @@ describe('bodies the API refuses, naming what is wrong', () => {
     const ok = await send('PATCH', `/v1/webhooks/${ctx.webhookId}`, JSON.stringify({ description: 'fine \u{1F600} text\nwith a newline' }), JSON_TYPE);
     expect(ok.status).toBe(200);
     expect(ok.body.data.description).toBe('fine \u{1F600} text\nwith a newline');
-    const gz = await send('POST', `/v1/communities/${ctx.communityId}/api-keys`, gzipSync(JSON.stringify({ name: 'gzipped' })), { ...JSON_TYPE, 'content-encoding': 'gzip' });
+    const gz = await send('POST', `/v1/communities/${ctx.communityId}/api-keys`, gzipSync(JSON.stringify({ name: 'gzipped' })), { ...JSON_TYPE, 'content-encoding': 'gzip' }, hookline.adminToken);
     expect(gz.status).toBe(201);
   });
 });
@@ -166,15 +179,15 @@ describe('fuzz: malformed bodies to every write route', () => {
   type Route = { name: string; method: string; path: () => string; valid: () => Record<string, unknown>; admin?: boolean };
   const routes: Route[] = [
     { name: 'POST /v1/communities', method: 'POST', path: () => '/v1/communities', valid: () => ({ name: 'n' }), admin: true },
-    { name: 'POST /v1/communities/:id/api-keys', method: 'POST', path: () => `/v1/communities/${ctx.communityId}/api-keys`, valid: () => ({ name: 'k' }) },
-    { name: 'PATCH /v1/communities/:id/api-keys/:keyId', method: 'PATCH', path: () => `/v1/communities/${ctx.communityId}/api-keys/${ctx.victimKeyId}`, valid: () => ({ name: 'k2', disabled: true }) },
-    { name: 'DELETE /v1/communities/:id/api-keys/:keyId', method: 'DELETE', path: () => `/v1/communities/${ctx.communityId}/api-keys/${ctx.victimKeyId}`, valid: () => ({}) },
+    { name: 'POST /v1/communities/:id/api-keys', method: 'POST', path: () => `/v1/communities/${ctx.communityId}/api-keys`, valid: () => ({ name: 'k' }), admin: true },
+    { name: 'PATCH /v1/communities/:id/api-keys/:keyId', method: 'PATCH', path: () => `/v1/communities/${ctx.communityId}/api-keys/${ctx.victimKeyId}`, valid: () => ({ name: 'k2', disabled: true }), admin: true },
+    { name: 'DELETE /v1/communities/:id/api-keys/:keyId', method: 'DELETE', path: () => `/v1/communities/${ctx.communityId}/api-keys/${ctx.victimKeyId}`, valid: () => ({}), admin: true },
     { name: 'POST /v1/webhooks', method: 'POST', path: () => '/v1/webhooks', valid: () => ({ url: receiver.url, events: ['user.joined'], description: 'd', active: true }) },
     { name: 'PATCH /v1/webhooks/:id', method: 'PATCH', path: () => `/v1/webhooks/${ctx.webhookId}`, valid: () => ({ description: 'd', active: false, events: ['user.visited'] }) },
     { name: 'DELETE /v1/webhooks/:id', method: 'DELETE', path: () => `/v1/webhooks/${ctx.webhookId}`, valid: () => ({}) },
     { name: 'POST /v1/webhooks/:id/rotate-secret', method: 'POST', path: () => `/v1/webhooks/${ctx.webhookId}/rotate-secret`, valid: () => ({}) },
     { name: 'POST /v1/webhooks/:id/test', method: 'POST', path: () => `/v1/webhooks/${ctx.webhookId}/test`, valid: () => ({}) },
-    { name: 'POST /v1/webhooks/:id/replay', method: 'POST', path: () => `/v1/webhooks/${ctx.webhookId}/replay`, valid: () => ({ since: '2026-01-01T00:00:00Z' }) },
+    { name: 'POST /v1/webhooks/:id/replay', method: 'POST', path: () => `/v1/webhooks/${ctx.webhookId}/replay`, valid: () => ({ since: new Date(Date.now() - 86_400_000).toISOString() }) },
     { name: 'POST /v1/events', method: 'POST', path: () => '/v1/events', valid: validEvent },
     { name: 'POST /v1/deliveries/:id/replay', method: 'POST', path: () => `/v1/deliveries/${ctx.deliveryId}/replay`, valid: () => ({}) },
   ];

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type Hookline, LOG_DIR, startHookline } from '../support/harness.js';
 import { TestReceiver } from '../support/receiver.js';
+import { SecretBox } from '../../src/security/secret-box.js';
 import { HEADER } from '../../src/wire/headers.js';
 
 /**
@@ -174,7 +175,9 @@ describe('at rest', () => {
     expect(rows).toBeGreaterThan(20);
     const sealed = await hookline.db.selectFrom('webhook_secrets').select('secret_sealed').execute();
     expect(sealed.length).toBe(4);
-    for (const { secret_sealed } of sealed) expect(secret_sealed).toMatch(/^v1\./);
+    // v2 under this run's SECRETS_KEY (src/security/secret-box.ts)
+    const keyId = new SecretBox(hookline.config.secretsKey).keyId;
+    for (const { secret_sealed } of sealed) expect(secret_sealed.startsWith(`v2.${keyId}.`), secret_sealed.slice(0, 12)).toBe(true);
   });
 });
 

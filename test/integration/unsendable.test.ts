@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchDeliveries } from '../../src/delivery/dispatch.js';
-import { SecretBox } from '../../src/security/secret-box.js';
+import { SEALED, SecretBox } from '../../src/security/secret-box.js';
 import { recordEvent } from '../../src/store/events.js';
 import { eventually, type Hookline, startHookline } from '../support/harness.js';
 import { TestReceiver } from '../support/receiver.js';
@@ -90,15 +90,15 @@ describe('an attempt that cannot be made', () => {
   it('secret_unreadable: a signing secret sealed under another SECRETS_KEY', async () => {
     const webhookId = await webhook();
     const other = new SecretBox(randomBytes(32).toString('base64'));
-    await hookline.db.updateTable('webhook_secrets').set({ secret_sealed: other.seal('whsec_AAAA') }).where('webhook_id', '=', webhookId).execute();
+    await hookline.db.updateTable('webhook_secrets').set({ secret_sealed: other.seal('whsec_AAAA', SEALED.webhookSecret(webhookId)) }).where('webhook_id', '=', webhookId).execute();
     const deliveryId = await deliverTo(webhookId);
-    await expectFailedWith(deliveryId, 'secret_unreadable', /a signing secret of this webhook cannot be opened with SECRETS_KEY/);
+    await expectFailedWith(deliveryId, 'secret_unreadable', /a signing secret of this webhook cannot be opened with SECRETS_KEY or SECRETS_KEY_PREVIOUS/);
   });
 
   it('signing_error: a stored secret that is not a whsec_ secret, never quoted', async () => {
     const webhookId = await webhook();
     const box = new SecretBox(hookline.config.secretsKey);
-    await hookline.db.updateTable('webhook_secrets').set({ secret_sealed: box.seal('not-a-secret!') }).where('webhook_id', '=', webhookId).execute();
+    await hookline.db.updateTable('webhook_secrets').set({ secret_sealed: box.seal('not-a-secret!', SEALED.webhookSecret(webhookId)) }).where('webhook_id', '=', webhookId).execute();
     const deliveryId = await deliverTo(webhookId);
     const delivery = await expectFailedWith(deliveryId, 'signing_error', /malformed; rotate its secret/);
     expect(JSON.stringify(delivery)).not.toContain('not-a-secret');
@@ -107,7 +107,7 @@ describe('an attempt that cannot be made', () => {
   it('encryption_error: a stored key of the wrong length', async () => {
     const webhookId = await webhook({ encryption: { enabled: true, algorithm: 'aes-256-gcm', key: 'k'.repeat(32) } });
     const box = new SecretBox(hookline.config.secretsKey);
-    await hookline.db.updateTable('webhooks').set({ encryption_key_sealed: box.seal('short') }).where('id', '=', webhookId).execute();
+    await hookline.db.updateTable('webhooks').set({ encryption_key_sealed: box.seal('short', SEALED.webhookEncryptionKey(webhookId)) }).where('id', '=', webhookId).execute();
     const deliveryId = await deliverTo(webhookId);
     await expectFailedWith(deliveryId, 'encryption_error', /cannot be encrypted: encryption key must be exactly 32 bytes/);
   });

@@ -250,6 +250,12 @@ describe('list queries', () => {
     ['cursor not issued by the API', '/v1/deliveries?cursor=abc', 'cursor'],
     ['webhook list limit over 200', '/v1/webhooks?limit=500', 'limit'],
     ['webhook list cursor not issued by the API', '/v1/webhooks?cursor=abc', 'cursor'],
+    // a delivery's attempts: at most 100 a page
+    ['attempts limit over 100', '/v1/deliveries/dlv_any/attempts?limit=101', 'limit'],
+    ['attempts limit zero', '/v1/deliveries/dlv_any/attempts?limit=0', 'limit'],
+    ['attempts cursor not issued by the API', '/v1/deliveries/dlv_any/attempts?cursor=abc', 'cursor'],
+    ['attempts cursor of another list', `/v1/deliveries/dlv_any/attempts?cursor=${Buffer.from('["2026-11-29 12:00:00+00","dlv_x"]').toString('base64url')}`, 'cursor'],
+    ['attempts filter it does not take', '/v1/deliveries/dlv_any/attempts?status=failed', 'status'],
   ];
 
   it.each(cases)('GET rejects %s', async (_name, url, field) => {

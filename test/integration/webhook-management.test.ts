@@ -4,7 +4,7 @@ import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SecretBox } from '../../src/security/secret-box.js';
+import { SEALED, SecretBox } from '../../src/security/secret-box.js';
 import { eventually, type Hookline, LOG_DIR, startHookline } from '../support/harness.js';
 import { type Arrival, type Responder, TestReceiver } from '../support/receiver.js';
 import { HEADER } from '../../src/wire/headers.js';
@@ -287,7 +287,8 @@ describe('configuration changes reach the next attempt of a pending delivery', (
       data: joined('changed').data,
     });
     const done = await deliveryStatus(delivery.id, token, 'succeeded');
-    expect(done.attempts.map((a: { request: { url: string } }) => a.request.url)).toEqual([urlFor('/before'), urlFor('/after')]);
+    // newest first
+    expect(done.attempts.map((a: { request: { url: string } }) => a.request.url)).toEqual([urlFor('/after'), urlFor('/before')]);
   });
 });
 
@@ -362,15 +363,16 @@ describe('secret rotation', () => {
     expect(verifies(oldSecret, afterGrace!)).toBe(false);
   });
 
-  it('rotating twice within the grace signs with all three live secrets', async () => {
+  it('rotating twice within the grace ends the oldest secret at once: the two newest sign, never more', async () => {
     const { key } = await hookline.newCommunity('double rotation');
     const webhook = await create(key, { url: urlFor('/rotate-twice') });
     const second = (await hookline.call('POST', `/v1/webhooks/${webhook.id}/rotate-secret`, undefined, key)).body.data.secret as string;
     const third = (await hookline.call('POST', `/v1/webhooks/${webhook.id}/rotate-secret`, undefined, key)).body.data.secret as string;
     await hookline.call('POST', '/v1/events', joined('twice'), key);
     const [arrival] = await waitForArrivals('/rotate-twice', 1);
-    expect(arrival!.headers[HEADER.webhookSignature]!.split(' ')).toHaveLength(3);
-    for (const secret of [webhook.secret, second, third]) expect(verifies(secret, arrival!)).toBe(true);
+    expect(arrival!.headers[HEADER.webhookSignature]!.split(' ')).toHaveLength(2);
+    for (const secret of [second, third]) expect(verifies(secret, arrival!)).toBe(true);
+    expect(verifies(webhook.secret, arrival!)).toBe(false);
   });
 });
 
@@ -446,9 +448,9 @@ describe('secrets stay secret', () => {
     // at rest, sealed with SECRETS_KEY: unreadable as stored, readable with the key
     const box = new SecretBox(hookline.config.secretsKey);
     const secretRows = await hookline.db.selectFrom('webhook_secrets').select('secret_sealed').where('webhook_id', '=', webhook.id).execute();
-    expect(secretRows.map((r) => box.open(r.secret_sealed)).sort()).toEqual([webhook.secret, newSecret].sort());
+    expect(secretRows.map((r) => box.open(r.secret_sealed, SEALED.webhookSecret(webhook.id))).sort()).toEqual([webhook.secret, newSecret].sort());
     const row = await hookline.db.selectFrom('webhooks').selectAll().where('id', '=', webhook.id).executeTakeFirstOrThrow();
-    expect(box.open(row.encryption_key_sealed!)).toBe(newKey);
+    expect(box.open(row.encryption_key_sealed!, SEALED.webhookEncryptionKey(webhook.id))).toBe(newKey);
     const stored = JSON.stringify([secretRows, row]);
     for (const needle of needles) expect(stored).not.toContain(needle);
 

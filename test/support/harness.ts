@@ -86,7 +86,7 @@ export async function startHookline(env: Record<string, string> = {}, options: H
   mkdirSync(LOG_DIR, { recursive: true });
   const logger = createLogger(config.logLevel, 'hookline', pino.destination({ dest: path.join(LOG_DIR, `${suffix}.log`), sync: false }));
   const db = createDb(config.databaseUrl);
-  const box = new SecretBox(config.secretsKey);
+  const box = new SecretBox(config.secretsKey, config.secretsKeyPrevious);
   const api = await startApi({ config, db, box, logger, port: 0 });
   const workerBundle = await workflowBundle();
   const startOne = (bundle = workerBundle) => startWorker({ config, db, box, logger, workflowBundle: bundle });

@@ -84,6 +84,16 @@ describe('buildAttemptRequest', () => {
     ]);
   });
 
+  it('never carries more than two signatures, however many secrets are live', () => {
+    const live = Array.from({ length: 50 }, (_, i) => `whsec_${Buffer.alloc(24, i + 1).toString('base64')}`);
+    const built = buildAttemptRequest({ ...base, secrets: live });
+    if (built.kind !== 'built') throw new Error(built.message);
+    expect(built.headers['webhook-signature']!.split(' ')).toEqual([
+      new Webhook(live[0]!).sign('dlv_1', signedAt, built.body),
+      new Webhook(live[1]!).sign('dlv_1', signedAt, built.body),
+    ]);
+  });
+
   it.each([
     ['no_signing_secret', { secrets: [] }, /no live signing secret/],
     ['render_error', { format: 'xml' as const, event: { ...base.event, data: { 'a b': 1 } } }, /cannot be rendered as xml/],

@@ -3,12 +3,16 @@ import { createApiKey, listApiKeys, revokeApiKey, updateApiKey } from '../../sto
 import { communityExists } from '../../store/communities.js';
 import type { Db } from '../../db/database.js';
 import type { Principal } from '../auth.js';
-import { notFound } from '../envelope.js';
+import { ApiError, notFound } from '../envelope.js';
 import { ApiKey, ApiKeyCreated } from '../responses.js';
 import { defineRoute } from '../route.js';
 import { createApiKeyBody, emptyBody, updateApiKeyBody } from '../schemas.js';
 
-/** A community's API keys. */
+/**
+ * A community's API keys. The platform manages them for its communities: creating, changing and
+ * revoking a key takes the admin token (a leaked key cannot mint its own replacements or revoke the
+ * others); a community key may list its own community's keys.
+ */
 const tag = 'API keys';
 
 /** A key acts on its own community only; the operator on any that exists. */
@@ -22,15 +26,26 @@ export const apiKeyRoutes = [
   defineRoute({
     method: 'post',
     path: '/v1/communities/:communityId/api-keys',
-    access: 'community',
+    access: 'admin',
     tag,
-    summary: 'Create an API key (the key is shown this once)',
+    summary: 'Create an API key (the key is shown this once); at most MAX_API_KEYS_PER_COMMUNITY live keys',
     body: createApiKeyBody,
     response: { status: 201, description: 'the key', data: ApiKeyCreated },
+    errors: [400, 401, 404, 409, 429],
     examples: { backend: { name: 'backend' } },
-    handler: async ({ params, body, principal, deps }) => {
-      const communityId = await ownedCommunity(deps.db, principal, params.communityId!);
-      return { status: 201, data: await createApiKey(deps.db, communityId, body.name) };
+    handler: async ({ params, body, deps }) => {
+      const max = deps.config.limits.maxApiKeysPerCommunity;
+      const result = await createApiKey(deps.db, params.communityId!, body.name, max);
+      if (!result) throw notFound('community');
+      if ('limitReached' in result) {
+        throw new ApiError(
+          409,
+          `the community has ${result.limitReached} live API keys, the most it may hold (MAX_API_KEYS_PER_COMMUNITY=${max})`,
+          'Revoke a key it no longer uses (DELETE …/api-keys/:keyId; disabled keys count until revoked), or raise MAX_API_KEYS_PER_COMMUNITY.',
+          { limit: max, live: result.limitReached },
+        );
+      }
+      return { status: 201, data: result.created };
     },
   }),
 
@@ -39,7 +54,7 @@ export const apiKeyRoutes = [
     path: '/v1/communities/:communityId/api-keys',
     access: 'community',
     tag,
-    summary: 'List API keys (without the keys)',
+    summary: 'List live API keys (without the keys), with lastUsedAt to the minute',
     response: { status: 200, description: 'the keys', data: ApiKey, list: true },
     handler: async ({ params, principal, deps }) => {
       const communityId = await ownedCommunity(deps.db, principal, params.communityId!);
@@ -50,7 +65,7 @@ export const apiKeyRoutes = [
   defineRoute({
     method: 'patch',
     path: '/v1/communities/:communityId/api-keys/:keyId',
-    access: 'community',
+    access: 'admin',
     tag,
     summary: 'Rename, disable or enable an API key',
     body: updateApiKeyBody,
@@ -67,7 +82,7 @@ export const apiKeyRoutes = [
   defineRoute({
     method: 'delete',
     path: '/v1/communities/:communityId/api-keys/:keyId',
-    access: 'community',
+    access: 'admin',
     tag,
     summary: 'Revoke an API key: it stops working at once',
     body: emptyBody,

@@ -1,16 +1,30 @@
-import { getDelivery, listAttempts, listAttemptsOf, listDeliveries, markReplayRequested, setDeliveryStatus } from '../../store/deliveries.js';
+import {
+  getDelivery,
+  latestAttemptsOf,
+  listAttemptsPage,
+  listDeliveries,
+  markReplayRequested,
+  releaseReplay,
+  reserveReplay,
+  setDeliveryStatus,
+} from '../../store/deliveries.js';
+import { encodeAttemptCursor } from '../../store/pagination.js';
 import { communityScope } from '../../store/scope.js';
 import { replayDeliveryWorkflow } from '../../temporal/deliveries.js';
 import { actingCommunity } from '../auth.js';
 import { ApiError, notFound } from '../envelope.js';
-import { Delivery } from '../responses.js';
+import { Attempt, Delivery } from '../responses.js';
 import { defineRoute } from '../route.js';
-import { deliveryListQuery, emptyBody } from '../schemas.js';
-import { cursorOrThrow } from '../validate.js';
-import { presentDelivery } from './present.js';
+import { attemptListQuery, deliveryListQuery, emptyBody } from '../schemas.js';
+import { attemptCursorOrThrow, cursorOrThrow } from '../validate.js';
+import { DELIVERY_ATTEMPTS_SHOWN, LIST_ATTEMPTS_SHOWN, presentDelivery } from './present.js';
 
 /** Deliveries: listing and reading them with their attempts, replaying one. */
 const tag = 'Deliveries';
+
+/** The window of REPLAYS_PER_DELIVERY_PER_HOUR. */
+const REPLAY_WINDOW_MS = 3_600_000;
+
 
 export const deliveryRoutes = [
   defineRoute({
@@ -18,7 +32,7 @@ export const deliveryRoutes = [
     path: '/v1/deliveries',
     access: 'community',
     tag,
-    summary: 'List deliveries, newest first',
+    summary: 'List deliveries, newest first, each with its latest attempt',
     query: deliveryListQuery,
     response: { status: 200, description: 'a page of deliveries', data: Delivery, list: true },
     handler: async ({ query, res, scope, deps }) => {
@@ -27,10 +41,10 @@ export const deliveryRoutes = [
         limit: query.limit,
         cursor: cursorOrThrow(query.cursor),
       });
-      const attempts = await listAttemptsOf(deps.db, inScope, page.items.map((d) => d.id));
+      const attempts = await latestAttemptsOf(deps.db, inScope, page.items.map((d) => d.id), LIST_ATTEMPTS_SHOWN);
       return {
         status: 200,
-        data: page.items.map((d) => presentDelivery(d, deps.config, attempts.get(d.id) ?? [])),
+        data: page.items.map((d) => presentDelivery(d, deps.config, attempts.get(d.id))),
         nextCursor: page.nextCursor,
       };
     },
@@ -41,12 +55,30 @@ export const deliveryRoutes = [
     path: '/v1/deliveries/:id',
     access: 'community',
     tag,
-    summary: 'A delivery with every attempt and its Temporal workflow',
+    summary: 'A delivery with its latest 20 attempts (newest first), the cursor of the older ones, and its Temporal workflow',
     response: { status: 200, description: 'the delivery', data: Delivery },
     handler: async ({ params, scope, deps }) => {
       const delivery = await getDelivery(deps.db, scope, params.id!);
       if (!delivery) throw notFound('delivery');
-      return { status: 200, data: presentDelivery(delivery, deps.config, await listAttempts(deps.db, scope, delivery.id)) };
+      const attempts = await listAttemptsPage(deps.db, scope, delivery.id, { limit: DELIVERY_ATTEMPTS_SHOWN });
+      return { status: 200, data: presentDelivery(delivery, deps.config, attempts) };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/v1/deliveries/:id/attempts',
+    access: 'community',
+    tag,
+    summary: "A delivery's attempts, newest first, a page at a time (limit at most 100)",
+    query: attemptListQuery,
+    response: { status: 200, description: 'a page of attempts', data: Attempt, list: true },
+    handler: async ({ params, query, scope, deps }) => {
+      const before = attemptCursorOrThrow(query.cursor);
+      const delivery = await getDelivery(deps.db, scope, params.id!);
+      if (!delivery) throw notFound('delivery');
+      const page = await listAttemptsPage(deps.db, scope, delivery.id, { limit: query.limit, before });
+      return { status: 200, data: page.items, nextCursor: page.nextBefore === null ? null : encodeAttemptCursor(page.nextBefore) };
     },
   }),
 
@@ -56,6 +88,7 @@ export const deliveryRoutes = [
     access: 'community',
     tag,
     summary: 'Replay a delivery (any final status): a fresh run of the schedule, same delivery id',
+    description: 'At most REPLAYS_PER_DELIVERY_PER_HOUR (10) replays of one delivery in any hour; then 429 with Retry-After.',
     body: emptyBody,
     response: { status: 202, description: 'replay started', data: Delivery },
     errors: [400, 401, 404, 429, 503],
@@ -63,11 +96,25 @@ export const deliveryRoutes = [
       const { db, config, temporal } = deps;
       const delivery = await getDelivery(db, scope, params.id!);
       if (!delivery) throw notFound('delivery');
+      const limit = config.limits.replaysPerDeliveryPerHour;
+      const reservation = await reserveReplay(db, scope, delivery.id, { limit, windowMs: REPLAY_WINDOW_MS });
+      if (!reservation) throw notFound('delivery');
+      if (!reservation.reserved) {
+        const seconds = Math.ceil(reservation.retryAfterMs / 1000);
+        throw new ApiError(
+          429,
+          `replay limit reached: at most ${limit} replays of one delivery an hour (REPLAYS_PER_DELIVERY_PER_HOUR)`,
+          `Wait ${seconds} seconds (Retry-After) before replaying this delivery again; if it keeps failing, fix the receiver first (its attempts say why).`,
+          { limit, windowSeconds: REPLAY_WINDOW_MS / 1000, retryAfterSeconds: seconds },
+          { 'retry-after': String(seconds) },
+        );
+      }
       // pending first, so an attempt that lands right after the signal is not overwritten
       await markReplayRequested(db, scope, delivery.id);
       try {
         await replayDeliveryWorkflow(temporal, config, delivery);
       } catch {
+        await releaseReplay(db, delivery.id, reservation.at);
         await setDeliveryStatus(db, delivery.id, delivery.status, delivery.nextAttemptAt ? new Date(delivery.nextAttemptAt) : null);
         throw new ApiError(503, 'Temporal is unreachable; the replay was not started', 'Try again in a moment.', null, {
           'retry-after': '5',

@@ -1,6 +1,7 @@
 import type { Config } from '../../config.js';
 import type { Attempt, Delivery } from '../../store/deliveries.js';
 import type { DeliveryRef, StoredEvent } from '../../store/events.js';
+import { encodeAttemptCursor } from '../../store/pagination.js';
 import type { ReplayJob } from '../../store/replay-jobs.js';
 import { deliveryWorkflowId } from '../../temporal/deliveries.js';
 import { replayJobWorkflowId } from '../../temporal/replay-jobs.js';
@@ -34,11 +35,23 @@ export function temporalLink(config: Pick<Config, 'temporal'>, deliveryId: strin
   return workflowLink(config, deliveryWorkflowId(deliveryId));
 }
 
-export function presentDelivery(delivery: Delivery, config: Pick<Config, 'temporal'>, attempts?: Attempt[]) {
+/**
+ * Attempts are read a page at a time, never all at once (a delivery replayed thousands of times
+ * with 20 kB response bodies would otherwise be loaded whole into the API's memory): a delivery
+ * read shows its latest 20, a list its latest one per delivery, GET /v1/deliveries/:id/attempts
+ * pages through the rest.
+ */
+export const DELIVERY_ATTEMPTS_SHOWN = 20;
+export const LIST_ATTEMPTS_SHOWN = 1;
+
+/** A delivery, with a page of its latest attempts (newest first) and the cursor of the older ones when given. */
+export function presentDelivery(delivery: Delivery, config: Pick<Config, 'temporal'>, attempts?: { items: Attempt[]; nextBefore: number | null }) {
   return {
     ...delivery,
     temporal: temporalLink(config, delivery.id),
-    ...(attempts ? { attempts } : {}),
+    ...(attempts
+      ? { attempts: attempts.items, attemptsNextCursor: attempts.nextBefore === null ? null : encodeAttemptCursor(attempts.nextBefore) }
+      : {}),
   };
 }
 

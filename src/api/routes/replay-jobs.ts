@@ -1,4 +1,4 @@
-import { createReplayJob, getReplayJob, markReplayJobFailed } from '../../store/replay-jobs.js';
+import { createReplayJob, getReplayJob, markReplayJobFailed, ReplayJobRunningError } from '../../store/replay-jobs.js';
 import { getWebhook } from '../../store/webhooks.js';
 import { startReplayJobWorkflow } from '../../temporal/replay-jobs.js';
 import { ApiError, notFound } from '../envelope.js';
@@ -14,6 +14,10 @@ import { presentReplayJob } from './present.js';
  */
 const tag = 'Deliveries';
 
+/** The longest window one bulk replay may cover: since to until (or to now). */
+export const MAX_REPLAY_WINDOW_DAYS = 30;
+const MAX_REPLAY_WINDOW_MS = MAX_REPLAY_WINDOW_DAYS * 86_400_000;
+
 export const replayJobRoutes = [
   defineRoute({
     method: 'post',
@@ -21,16 +25,38 @@ export const replayJobRoutes = [
     access: 'community',
     tag,
     summary: 'Replay every failed delivery of this webhook created in a window, as a job',
-    description: 'The job runs durably (a workflow) at a bounded rate (BULK_REPLAY_RATE); read its progress at GET /v1/replay-jobs/{id}.',
+    description:
+      'The job runs durably (a workflow) at a bounded rate (BULK_REPLAY_RATE); read its progress at GET /v1/replay-jobs/{id}. The window spans at most 30 days; one job runs per webhook at a time (409 while one runs).',
     body: webhookReplayBody,
     response: { status: 202, description: 'the job, started', data: ReplayJob },
-    errors: [400, 401, 404, 429, 503],
+    errors: [400, 401, 404, 409, 429, 503],
     examples: { lastDay: { since: '2026-11-28T12:00:00Z' }, window: { since: '2026-11-28T00:00:00Z', until: '2026-11-29T00:00:00Z' } },
     handler: async ({ params, body, scope, deps }) => {
       const { db, config, temporal, logger } = deps;
       const webhook = await getWebhook(db, scope, params.id!);
       if (!webhook) throw notFound('webhook');
-      const job = await createReplayJob(db, { communityId: webhook.communityId, webhookId: webhook.id, since: body.since, until: body.until ?? null });
+      const until = body.until ?? new Date();
+      if (until.getTime() - body.since.getTime() > MAX_REPLAY_WINDOW_MS) {
+        throw new ApiError(
+          400,
+          `invalid since: a bulk replay covers at most ${MAX_REPLAY_WINDOW_DAYS} days`,
+          `Replay a window of at most ${MAX_REPLAY_WINDOW_DAYS} days (since to until, or to now); split a longer one into several jobs, one after the other.`,
+          [{ field: 'since', message: `the window from since to ${body.until ? 'until' : 'now'} is longer than ${MAX_REPLAY_WINDOW_DAYS} days` }],
+        );
+      }
+      let job;
+      try {
+        job = await createReplayJob(db, { communityId: webhook.communityId, webhookId: webhook.id, since: body.since, until: body.until ?? null });
+      } catch (error) {
+        if (!(error instanceof ReplayJobRunningError)) throw error;
+        const running = error.running;
+        throw new ApiError(
+          409,
+          `a bulk replay of this webhook is already running (${running.id}): one at a time per webhook`,
+          `Wait until ${running.id} has finished (GET /v1/replay-jobs/${running.id}: ${running.done} of ${running.total} started so far), then start the next window.`,
+          { runningJobId: running.id },
+        );
+      }
       try {
         await startReplayJobWorkflow(temporal, config, job);
       } catch (error) {

@@ -3,10 +3,18 @@ import { subscriptionProblem } from '../../catalog/event-types.js';
 import { dispatchOrLeaveToSweeper } from '../../delivery/dispatch.js';
 import { checkUrl, destinationPolicy } from '../../destination/index.js';
 import { communityExists } from '../../store/communities.js';
-import { listAttemptsOf, listDeliveries, listPendingDeliveryIds } from '../../store/deliveries.js';
+import { latestAttemptsOf, listDeliveries, listPendingDeliveryIds } from '../../store/deliveries.js';
 import { recordEvent } from '../../store/events.js';
 import { communityScope } from '../../store/scope.js';
-import { createWebhook, deleteWebhook, getWebhook, listWebhooks, rotateWebhookSecret, updateWebhook } from '../../store/webhooks.js';
+import {
+  createWebhook,
+  deleteWebhook,
+  getWebhook,
+  listWebhooks,
+  rotateWebhookSecret,
+  updateWebhook,
+  WebhookLimitError,
+} from '../../store/webhooks.js';
 import { signalDeliveries } from '../../temporal/deliveries.js';
 import { actingCommunity } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
@@ -15,7 +23,7 @@ import { Delivery, EventAccepted, nullableTs, Webhook, WebhookCreated } from '..
 import { defineRoute } from '../route.js';
 import { createWebhookBody, emptyBody, listQuery, updateWebhookBody, webhookDeliveryListQuery } from '../schemas.js';
 import { cursorOrThrow } from '../validate.js';
-import { presentDelivery, presentEventAccepted } from './present.js';
+import { LIST_ATTEMPTS_SHOWN, presentDelivery, presentEventAccepted } from './present.js';
 
 /** Webhooks: registering, changing, deleting, rotating the secret, the test button, recent deliveries. */
 const tag = 'Webhooks';
@@ -37,9 +45,10 @@ export const webhookRoutes = [
     path: '/v1/webhooks',
     access: 'community',
     tag,
-    summary: 'Register a webhook (its signing secret is shown this once)',
+    summary: 'Register a webhook (its signing secret is shown this once); at most MAX_WEBHOOKS_PER_COMMUNITY per community',
     body: createWebhookBody,
     response: { status: 201, description: 'the webhook and its secret', data: WebhookCreated },
+    errors: [400, 401, 404, 409, 413, 415, 429],
     examples: {
       json: { url: 'https://example.com/webhooks/hookline', events: ['user.joined', 'message.posted'], description: 'CRM sync' },
       encryptedXml: {
@@ -54,12 +63,25 @@ export const webhookRoutes = [
       const communityId = actingCommunity(res, body.communityId);
       if (principal.kind === 'admin' && !(await communityExists(deps.db, communityId))) throw notFound('community');
       const url = await checkedUrl(deps, body.url);
-      const { webhook, secret } = await createWebhook(deps.db, deps.box, communityId, {
-        ...body,
-        url,
-        encryption: body.encryption as Parameters<typeof createWebhook>[3]['encryption'],
-      });
-      return { status: 201, data: { ...webhook, secret } };
+      const max = deps.config.limits.maxWebhooksPerCommunity;
+      try {
+        const { webhook, secret } = await createWebhook(
+          deps.db,
+          deps.box,
+          communityId,
+          { ...body, url, encryption: body.encryption as Parameters<typeof createWebhook>[3]['encryption'] },
+          max,
+        );
+        return { status: 201, data: { ...webhook, secret } };
+      } catch (error) {
+        if (!(error instanceof WebhookLimitError)) throw error;
+        throw new ApiError(
+          409,
+          `the community has ${error.count} webhooks, the most it may hold (MAX_WEBHOOKS_PER_COMMUNITY=${max})`,
+          'Delete a webhook it no longer uses (disabled ones count until deleted), or ask the operator to raise MAX_WEBHOOKS_PER_COMMUNITY.',
+          { limit: max, webhooks: error.count },
+        );
+      }
     },
   }),
 
@@ -213,7 +235,7 @@ export const webhookRoutes = [
     path: '/v1/webhooks/:id/deliveries',
     access: 'community',
     tag: 'Deliveries',
-    summary: 'Recent deliveries of a webhook, newest first',
+    summary: 'Recent deliveries of a webhook, newest first, each with its latest attempt',
     query: webhookDeliveryListQuery,
     response: { status: 200, description: 'a page of deliveries', data: Delivery, list: true },
     handler: async ({ params, query, scope, deps }) => {
@@ -225,10 +247,10 @@ export const webhookRoutes = [
         { ...query, webhookId: webhook.id, status: query.status as never },
         { limit: query.limit, cursor: cursorOrThrow(query.cursor) },
       );
-      const attempts = await listAttemptsOf(deps.db, scope, page.items.map((d) => d.id));
+      const attempts = await latestAttemptsOf(deps.db, scope, page.items.map((d) => d.id), LIST_ATTEMPTS_SHOWN);
       return {
         status: 200,
-        data: page.items.map((d) => presentDelivery(d, deps.config, attempts.get(d.id) ?? [])),
+        data: page.items.map((d) => presentDelivery(d, deps.config, attempts.get(d.id))),
         nextCursor: page.nextCursor,
       };
     },
