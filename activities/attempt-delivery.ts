@@ -11,7 +11,9 @@ import { type AttemptOutcome, decideNext, type NextStep, parseRetryAfter } from 
 import { admissionStep, LOCAL_ATTEMPT_BUDGET_MS, LocalAttempts, releaseFor, START_SLEEP_MAX_MS } from '../src/delivery/flow.js';
 import { type AttemptRun, runAttempt } from '../src/delivery/run-attempt.js';
 import type { SecretBox } from '../src/security/secret-box.js';
-import { loadAttemptContext, recordAttemptOutcome } from '../src/store/attempt-context.js';
+import { isOperational } from '../src/catalog/event-types.js';
+import { emitOperationalEvents } from '../src/delivery/operational-events.js';
+import { loadAttemptContext, type OperationalNotice, recordAttemptOutcome } from '../src/store/attempt-context.js';
 import { setDeliveryStatus } from '../src/store/deliveries.js';
 import { markWebhookSlow } from '../src/store/flow.js';
 import { disableWebhook } from '../src/store/webhooks.js';
@@ -21,7 +23,7 @@ export interface AttemptDeps {
   db: Db;
   box: SecretBox;
   http: Dispatcher;
-  config: Pick<Config, 'delivery'>;
+  config: Pick<Config, 'delivery' | 'temporal'>;
   logger: Logger;
   metrics?: AttemptMetrics;
   /** The client that signals deliveries handed a slot of their webhook's flow control. */
@@ -131,7 +133,7 @@ export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
         run = await send();
       }
       const next = decide(run.outcome, input.failuresBefore);
-      const { disabledForFailing, woken } = await recordAttemptOutcome(
+      const { disabledForFailing, woken, operationalQueued } = await recordAttemptOutcome(
         db,
         { deliveryId: delivery.id, attemptNumber: input.attemptNumber, startedAt, ...run.record },
         next.kind === 'succeeded'
@@ -145,8 +147,11 @@ export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
           disableAfterMs: config.delivery.disableWebhookAfterMs,
         },
         input.flow ? releaseFor(run.outcome, { durationMs: run.record.durationMs, final: next.kind !== 'retry', leaseMs }) : undefined,
+        // a delivery of an operational event never causes another one
+        isOperational(event.type) ? undefined : operationalNotice(webhook, delivery, event, input.attemptNumber, run, next, now()),
       );
       await admit(woken);
+      if (operationalQueued) await emitOperationalEvents({ db, temporal: deps.temporal, config, logger: log });
       if (disabledForFailing) log.warn({ webhookId: webhook.id }, 'webhook disabled: every attempt has failed for WEBHOOK_DISABLE_AFTER');
       deps.metrics?.attemptRecorded({ event, attemptNumber: input.attemptNumber, startedAt, run, next });
       log.info(
@@ -160,6 +165,30 @@ export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
         'attempt recorded',
       );
       return { kind: 'attempted', next, responseStatus: run.record.responseStatus };
+    },
+  };
+}
+
+/**
+ * What this attempt would tell the community (docs/operational-events.md): webhook.disabled if the
+ * record statement finds it disabled the webhook, delivery.failed if the delivery ends failed.
+ */
+function operationalNotice(
+  webhook: { id: string; communityId: string; url: string },
+  delivery: { id: string },
+  event: { id: string; type: string },
+  attemptNumber: number,
+  run: AttemptRun,
+  next: NextStep,
+  at: Date,
+): OperationalNotice {
+  const ref = { id: webhook.id, url: webhook.url };
+  return {
+    communityId: webhook.communityId,
+    disabled: { webhook: ref, reason: next.kind === 'failed' && next.reason === 'gone' ? 'gone' : 'failing', disabledAt: at.toISOString() },
+    failed: {
+      delivery: { id: delivery.id, eventId: event.id, eventType: event.type, webhookId: webhook.id, attempts: attemptNumber, lastResponseStatus: run.record.responseStatus },
+      failedAt: at.toISOString(),
     },
   };
 }

@@ -6,7 +6,7 @@ import { createActivities } from '../activities/index.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import { createDeliveryAgent } from './delivery/send.js';
-import { startDispatchSweeper } from './delivery/dispatch.js';
+import { startDispatchSweeper } from './delivery/dispatch-sweeper.js';
 import type { SecretBox } from './security/secret-box.js';
 import { connectClient, temporalConnectionOptions } from './temporal/client.js';
 import { startMetricsServer } from './metrics/http.js';

@@ -111,7 +111,8 @@ export const EventType = z
     name: z.string(),
     schemaName: z.string(),
     description: z.string(),
-    source: z.boolean(),
+    source: z.boolean().describe('whether POST /v1/events accepts it'),
+    operational: z.boolean().describe('emitted by Hookline itself about one of the community’s webhooks'),
     schema: z.unknown().describe('JSON Schema of the event data'),
     example: z.unknown(),
     subscriptionOnly: z

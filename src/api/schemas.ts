@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DELIVERED_TYPES, EVENT_TYPES, SOURCE_TYPES, SUBSCRIBABLE_TYPES, subscriptionProblem } from '../catalog/event-types.js';
+import { DELIVERED_TYPES, EVENT_TYPES, OPERATIONAL_TYPES, SOURCE_TYPES, SUBSCRIBABLE_TYPES, subscriptionProblem } from '../catalog/event-types.js';
 import { DELIVERY_STATUSES } from '../store/deliveries.js';
 import { ENCRYPTION_ALGORITHMS } from '../wire/encrypt.js';
 
@@ -95,7 +95,12 @@ export const createEventBody = z.strictObject({
     .regex(/^[A-Za-z0-9._:-]+$/, 'may use letters, digits and . _ : - only')
     .refine((v) => !v.startsWith('evt_'), { message: 'must not start with evt_ (reserved for Hookline ids)' })
     .optional(),
-  type: z.enum(SOURCE_TYPES as [string, ...string[]]),
+  type: z.enum(SOURCE_TYPES as [string, ...string[]], {
+    error: (issue) =>
+      typeof issue.input === 'string' && OPERATIONAL_TYPES.includes(issue.input)
+        ? `${issue.input} is an operational event: Hookline emits it itself and does not accept it here`
+        : `must be one of ${SOURCE_TYPES.join(', ')}`,
+  }),
   occurredAt: z.iso.datetime({ offset: true }).optional(),
   data: z.unknown(),
 });

@@ -44,6 +44,26 @@ export const storeItemPurchasedData = z.strictObject({
 });
 export const webhookTestData = z.strictObject({ message: z.string().max(1024) });
 
+// Operational events: Hookline's own, about a webhook of the community (docs/operational-events.md)
+const webhookRef = z.strictObject({ id, url: z.string().max(2048) });
+export const webhookDisabledData = z.strictObject({
+  webhook: webhookRef,
+  reason: z.enum(['gone', 'failing', 'manual']),
+  disabledAt: timestamp,
+});
+export const webhookEnabledData = z.strictObject({ webhook: webhookRef, enabledAt: timestamp });
+export const deliveryFailedData = z.strictObject({
+  delivery: z.strictObject({
+    id,
+    eventId: id,
+    eventType: z.string().max(128),
+    webhookId: id,
+    attempts: z.number().int().positive(),
+    lastResponseStatus: z.number().int().nullable(),
+  }),
+  failedAt: timestamp,
+});
+
 export interface EventTypeDefinition {
   type: string;
   /** The name the platform's settings page shows. */
@@ -56,6 +76,12 @@ export interface EventTypeDefinition {
   example: unknown;
   /** A subscription-only type: a filter on another type's events, never an event of its own. */
   subscriptionOnly?: SubscriptionFilter;
+  /**
+   * Emitted by Hookline itself about one of the community's webhooks: never accepted by
+   * POST /v1/events, never delivered to the webhook it is about, and a delivery of one never
+   * causes another (docs/operational-events.md).
+   */
+  operational?: true;
 }
 
 /**
@@ -142,10 +168,50 @@ export const EVENT_TYPES: readonly EventTypeDefinition[] = [
     data: webhookTestData,
     example: { message: 'This is a test event from Hookline.' },
   },
+  {
+    type: 'webhook.disabled',
+    name: '(operational) Webhook disabled',
+    schemaName: 'WebhookDisabledEvent',
+    description:
+      'Hookline disabled one of the community\'s webhooks: its receiver answered 410 Gone (gone), every attempt failed for WEBHOOK_DISABLE_AFTER (failing), or someone set active to false (manual).',
+    source: false,
+    operational: true,
+    data: webhookDisabledData,
+    example: { webhook: { id: 'wh_0001', url: 'https://example.com/hooks' }, reason: 'failing', disabledAt: '2026-11-29T12:00:00.000Z' },
+  },
+  {
+    type: 'webhook.enabled',
+    name: '(operational) Webhook enabled',
+    schemaName: 'WebhookEnabledEvent',
+    description: 'A disabled webhook of the community was enabled again (active set to true).',
+    source: false,
+    operational: true,
+    data: webhookEnabledData,
+    example: { webhook: { id: 'wh_0001', url: 'https://example.com/hooks' }, enabledAt: '2026-11-29T12:00:00.000Z' },
+  },
+  {
+    type: 'delivery.failed',
+    name: '(operational) Delivery failed',
+    schemaName: 'DeliveryFailedEvent',
+    description: 'A delivery to one of the community\'s webhooks ended failed: its schedule ran out, or its receiver answered 410 Gone.',
+    source: false,
+    operational: true,
+    data: deliveryFailedData,
+    example: {
+      delivery: { id: 'dlv_0001', eventId: 'evt_0001', eventType: 'user.joined', webhookId: 'wh_0001', attempts: 8, lastResponseStatus: 500 },
+      failedAt: '2026-11-30T16:00:00.000Z',
+    },
+  },
 ];
 
 export const SUBSCRIBABLE_TYPES = EVENT_TYPES.map((t) => t.type);
 export const SOURCE_TYPES = EVENT_TYPES.filter((t) => t.source).map((t) => t.type);
+export const OPERATIONAL_TYPES = EVENT_TYPES.filter((t) => t.operational).map((t) => t.type);
+export type OperationalType = 'webhook.disabled' | 'webhook.enabled' | 'delivery.failed';
+
+export function isOperational(type: string): boolean {
+  return OPERATIONAL_TYPES.includes(type);
+}
 /** The types a delivery can carry: every type but the subscription-only ones (delivered as another). */
 export const DELIVERED_TYPES = EVENT_TYPES.filter((t) => !t.subscriptionOnly).map((t) => t.type);
 

@@ -43,6 +43,9 @@ export interface WebhooksTable {
   ordering: Generated<WebhookOrdering>;
   /** The last ordering_seq given to one of its deliveries (FIFO). */
   ordering_seq: Generated<string>;
+  /** Custom request headers: the names in clear, the {name: value} map sealed (migrations/0007). */
+  header_names: Generated<string[]>;
+  headers_sealed: string | null;
 }
 
 export type WebhookOrdering = 'none' | 'fifo';
@@ -145,6 +148,25 @@ export interface DeliveryReplaysTable {
   requested_at: Timestamp;
 }
 
+/** An operational event waiting to be emitted (migrations/0007, src/store/operational-events.ts). */
+export interface OperationalOutboxTable {
+  id: Generated<string>;
+  community_id: string;
+  type: string;
+  about_webhook_id: string;
+  data: ColumnType<unknown, string, string>;
+  occurred_at: Generated<Date>;
+}
+
+export interface PortalSessionsTable {
+  id: string;
+  community_id: string;
+  token_hash: Buffer;
+  expires_at: Date;
+  revoked_at: Date | null;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
   communities: CommunitiesTable;
   api_keys: ApiKeysTable;
@@ -157,4 +179,6 @@ export interface Database {
   webhook_flow: WebhookFlowTable;
   flow_waiters: FlowWaitersTable;
   delivery_replays: DeliveryReplaysTable;
+  operational_outbox: OperationalOutboxTable;
+  portal_sessions: PortalSessionsTable;
 }

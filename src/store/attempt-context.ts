@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
+import type { OperationalEvent } from './operational-outbox.js';
 import type { DeliveryStatus } from '../db/schema.js';
 import { SEALED, type SecretBox } from '../security/secret-box.js';
 import type { EncryptionAlgorithm } from '../wire/encrypt.js';
@@ -271,12 +272,23 @@ export async function recordAttemptOutcome(
   delivery: { status: DeliveryStatus; nextAttemptAt: Date | null },
   webhook: WebhookOutcome,
   flow?: FlowRelease,
-): Promise<{ inserted: boolean; disabledForFailing: boolean; woken: string[] }> {
+  operational?: OperationalNotice,
+): Promise<{ inserted: boolean; disabledForFailing: boolean; woken: string[]; operationalQueued: boolean }> {
   const now = new Date();
   const threshold = new Date(attempt.startedAt.getTime() - webhook.disableAfterMs);
+  const canDisable = webhook.outcome !== 'succeeded';
   const row = await db
+    // Locks the webhook's row and reads it as it stands before this statement changes it, to tell
+    // whether this attempt is the one that disables it (webhook.disabled). Only when it can.
+    .with('webhook_before', (db) =>
+      db.selectFrom('webhooks').select(['id', 'active']).where('id', '=', webhook.id).where(sql<boolean>`${canDisable}`).forUpdate(),
+    )
     .with('webhook_update', (db) => {
-      const update = db.updateTable('webhooks').where('id', '=', webhook.id);
+      const update = db
+        .updateTable('webhooks')
+        .where('id', '=', webhook.id)
+        // always true; it makes webhook_before lock the row first, as below for the delivery
+        .where(sql<boolean>`(select count(*) from webhook_before) >= 0`);
       switch (webhook.outcome) {
         case 'succeeded':
           return update.set({ failing_since: null }).where('failing_since', 'is not', null).returning(['active', 'disabled_reason']);
@@ -312,7 +324,7 @@ export async function recordAttemptOutcome(
         // Always true; it only makes the webhook's update run (and lock its row) before this one:
         // an uncorrelated condition is a one-time filter checked before the deliveries scan starts.
         .where(sql<boolean>`(select count(*) from webhook_update) >= 0`)
-        .returning('id'),
+        .returning(['id', 'status']),
     )
     .with('attempt_insert', (db) =>
       db
@@ -334,6 +346,24 @@ export async function recordAttemptOutcome(
         .onConflict((oc) => oc.columns(['delivery_id', 'attempt_number']).doNothing())
         .returning('attempt_number'),
     )
+    // The operational events this attempt causes, queued in its own statement (docs/operational-events.md):
+    // webhook.disabled when it disabled its webhook, delivery.failed when its delivery ended failed.
+    .with('operational_insert', (db) =>
+      db
+        .insertInto('operational_outbox')
+        .columns(['community_id', 'type', 'about_webhook_id', 'data'])
+        .expression(
+          sql`select ${operational?.communityId ?? null}::text, 'webhook.disabled', ${webhook.id}::text, ${JSON.stringify(operational?.disabled ?? null)}::jsonb
+                where ${operational !== undefined}
+                  and exists (select 1 from webhook_before b, webhook_update u where b.active and not u.active)
+              union all
+              select ${operational?.communityId ?? null}::text, 'delivery.failed', ${webhook.id}::text, ${JSON.stringify(operational?.failed ?? null)}::jsonb
+                where ${operational !== undefined}
+                  and exists (select 1 from delivery_update where status = 'failed')
+                  and exists (select 1 from attempt_insert)`,
+        )
+        .returning('id'),
+    )
     .selectNoFrom((eb) => [
       // after the webhook's update (its row lock first, as above), the slot goes back
       flow
@@ -345,7 +375,24 @@ export async function recordAttemptOutcome(
         .exists(eb.selectFrom('webhook_update').select('active').where('active', '=', false).where('disabled_reason', '=', 'failing'))
         .$castTo<boolean>()
         .as('failing'),
+      eb.exists(eb.selectFrom('operational_insert').select('id')).$castTo<boolean>().as('operational'),
     ])
     .executeTakeFirstOrThrow();
-  return { inserted: row.inserted, disabledForFailing: webhook.outcome === 'failed' && row.failing, woken: row.woken ?? [] };
+  return {
+    inserted: row.inserted,
+    disabledForFailing: webhook.outcome === 'failed' && row.failing,
+    woken: row.woken ?? [],
+    operationalQueued: row.operational,
+  };
+}
+
+/**
+ * The operational events an attempt of a (non-operational) delivery may cause, ready to queue: the
+ * statement queues `disabled` if it disables the webhook and `failed` if the delivery ends failed.
+ * Left out for a delivery of an operational event, which never causes another.
+ */
+export interface OperationalNotice {
+  communityId: string;
+  disabled: OperationalEvent['data'];
+  failed: OperationalEvent['data'];
 }

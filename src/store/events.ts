@@ -50,6 +50,8 @@ export interface NewEvent {
   data: unknown;
   /** Deliver to this webhook alone, whatever it subscribes to (the test button). */
   onlyWebhookId?: string | undefined;
+  /** Never deliver to this webhook: the one an operational event is about. */
+  exceptWebhookId?: string | undefined;
 }
 
 /** Rows per insert of an event's deliveries (8 parameters each: 8,000 of Postgres' 65,535). */
@@ -65,83 +67,86 @@ export type RecordEventResult =
  * sweeper starts any that a crash left behind). The caller's id makes it idempotent.
  */
 export async function recordEvent(db: Db, input: NewEvent): Promise<RecordEventResult> {
-  return db.transaction().execute(async (trx) => {
-    const now = new Date();
-    const inserted = await trx
-      .insertInto('events')
-      .values({
-        id: newId('evt'),
-        community_id: input.communityId,
-        external_id: input.externalId ?? null,
-        type: input.type,
-        occurred_at: input.occurredAt,
-        data: JSON.stringify(input.data),
-        created_at: now,
-      })
-      .onConflict((oc) => oc.columns(['community_id', 'external_id']).doNothing())
-      .returningAll()
-      .executeTakeFirst();
+  return db.transaction().execute((trx) => recordEventIn(trx, input));
+}
 
-    if (!inserted) {
-      const existing = await trx
-        .selectFrom('events')
-        .selectAll()
-        .where('community_id', '=', input.communityId)
-        .where('external_id', '=', input.externalId ?? null)
-        .executeTakeFirstOrThrow();
-      const event = toEvent(existing);
-      // occurredAt is left out: a retry that omitted it would default to a new "now".
-      const same = existing.type === input.type && isDeepStrictEqual(existing.data, input.data);
-      if (!same) return { outcome: 'conflict', event };
-      return { outcome: 'existing', event, deliveries: await deliveriesOfEvent(trx, existing.id) };
-    }
+/** recordEvent inside a transaction the caller holds (the operational outbox's drain). */
+export async function recordEventIn(trx: Db, input: NewEvent): Promise<RecordEventResult> {
+  const now = new Date();
+  const inserted = await trx
+    .insertInto('events')
+    .values({
+      id: newId('evt'),
+      community_id: input.communityId,
+      external_id: input.externalId ?? null,
+      type: input.type,
+      occurred_at: input.occurredAt,
+      data: JSON.stringify(input.data),
+      created_at: now,
+    })
+    .onConflict((oc) => oc.columns(['community_id', 'external_id']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
 
-    const webhooks = input.onlyWebhookId
-      ? // the one webhook, and only when it belongs to the event's community
-        await trx
-          .selectFrom('webhooks')
-          .select(['id', 'ordering'])
-          .where('id', '=', input.onlyWebhookId)
-          .where('community_id', '=', input.communityId)
-          .where('deleted_at', 'is', null)
-          .execute()
-      : (await listSubscribedWebhooks(trx, input.communityId, subscriptionsReceiving(input.type))).filter((w) =>
-          webhookWantsEvent({ events: w.events, channelIds: w.channel_ids }, input),
-        );
+  if (!inserted) {
+    const existing = await trx
+      .selectFrom('events')
+      .selectAll()
+      .where('community_id', '=', input.communityId)
+      .where('external_id', '=', input.externalId ?? null)
+      .executeTakeFirstOrThrow();
+    const event = toEvent(existing);
+    // occurredAt is left out: a retry that omitted it would default to a new "now".
+    const same = existing.type === input.type && isDeepStrictEqual(existing.data, input.data);
+    if (!same) return { outcome: 'conflict', event };
+    return { outcome: 'existing', event, deliveries: await deliveriesOfEvent(trx, existing.id) };
+  }
 
-    // A FIFO webhook's deliveries are numbered in the order their events are accepted. The counter
-    // lives on the webhook's row, whose lock this transaction holds until it commits: a concurrent
-    // event to the same webhook waits for this one, so the order of the numbers is the order of the
-    // commits, and of the answers (docs/flow-control.md#ordering).
-    const ordered = await nextOrderingSeqs(
-      trx,
-      webhooks.filter((w) => w.ordering === 'fifo').map((w) => w.id),
-    );
-
-    // sorted by id, the order in which a repeated call reads them back
-    const deliveries = webhooks.map((w) => ({ id: newId('dlv'), webhookId: w.id })).sort((a, b) => (a.id < b.id ? -1 : 1));
-    // in chunks: 9 parameters a row, and Postgres takes at most 65,535 in one statement, so one
-    // insert of 7,282 or more rows would fail; every chunk is in this same transaction
-    for (let start = 0; start < deliveries.length; start += DELIVERY_INSERT_CHUNK) {
+  const webhooks = input.onlyWebhookId
+    ? // the one webhook, and only when it belongs to the event's community
       await trx
-        .insertInto('deliveries')
-        .values(
-          deliveries.slice(start, start + DELIVERY_INSERT_CHUNK).map((d) => ({
-            id: d.id,
-            community_id: input.communityId,
-            event_id: inserted.id,
-            webhook_id: d.webhookId,
-            event_type: input.type,
-            status: 'pending' as const,
-            ordering_seq: ordered.get(d.webhookId) ?? null,
-            created_at: now,
-            updated_at: now,
-          })),
-        )
-        .execute();
-    }
-    return { outcome: 'created', event: toEvent(inserted), deliveries };
-  });
+        .selectFrom('webhooks')
+        .select(['id', 'ordering'])
+        .where('id', '=', input.onlyWebhookId)
+        .where('community_id', '=', input.communityId)
+        .where('deleted_at', 'is', null)
+        .execute()
+    : (await listSubscribedWebhooks(trx, input.communityId, subscriptionsReceiving(input.type))).filter(
+        (w) => w.id !== input.exceptWebhookId && webhookWantsEvent({ events: w.events, channelIds: w.channel_ids }, input),
+      );
+
+  // A FIFO webhook's deliveries are numbered in the order their events are accepted. The counter
+  // lives on the webhook's row, whose lock this transaction holds until it commits: a concurrent
+  // event to the same webhook waits for this one, so the order of the numbers is the order of the
+  // commits, and of the answers (docs/flow-control.md#ordering).
+  const ordered = await nextOrderingSeqs(
+    trx,
+    webhooks.filter((w) => w.ordering === 'fifo').map((w) => w.id),
+  );
+
+  // sorted by id, the order in which a repeated call reads them back
+  const deliveries = webhooks.map((w) => ({ id: newId('dlv'), webhookId: w.id })).sort((a, b) => (a.id < b.id ? -1 : 1));
+  // in chunks: 9 parameters a row, and Postgres takes at most 65,535 in one statement, so one
+  // insert of 7,282 or more rows would fail; every chunk is in this same transaction
+  for (let start = 0; start < deliveries.length; start += DELIVERY_INSERT_CHUNK) {
+    await trx
+      .insertInto('deliveries')
+      .values(
+        deliveries.slice(start, start + DELIVERY_INSERT_CHUNK).map((d) => ({
+          id: d.id,
+          community_id: input.communityId,
+          event_id: inserted.id,
+          webhook_id: d.webhookId,
+          event_type: input.type,
+          status: 'pending' as const,
+          ordering_seq: ordered.get(d.webhookId) ?? null,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .execute();
+  }
+  return { outcome: 'created', event: toEvent(inserted), deliveries };
 }
 
 async function deliveriesOfEvent(db: Db, eventId: string): Promise<DeliveryRef[]> {

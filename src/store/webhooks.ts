@@ -6,6 +6,7 @@ import { SEALED, type SecretBox } from '../security/secret-box.js';
 import { newSigningSecret } from '../security/tokens.js';
 import type { EncryptionAlgorithm } from '../wire/encrypt.js';
 import { type Flow, flowOf } from './flow.js';
+import { queueOperationalEvent } from './operational-outbox.js';
 import { beforeCursor, createdAtText, type Cursor, type Page, toPage } from './pagination.js';
 import { inScope, type Scope } from './scope.js';
 
@@ -224,6 +225,18 @@ export async function updateWebhook(
         .set({ effective_concurrency: sql<number>`least(effective_concurrency, ${row.max_concurrency})` })
         .where('webhook_id', '=', id)
         .execute();
+    }
+    // told to the community's other webhooks (docs/operational-events.md), in this transaction
+    if (current.active !== row.active) {
+      const webhook = { id: row.id, url: row.url };
+      const at = row.updated_at.toISOString();
+      await queueOperationalEvent(trx, {
+        communityId: row.community_id,
+        aboutWebhookId: row.id,
+        event: row.active
+          ? { type: 'webhook.enabled', data: { webhook, enabledAt: at } }
+          : { type: 'webhook.disabled', data: { webhook, reason: 'manual', disabledAt: at } },
+      });
     }
     const [before, after] = await withFlow(trx, [current, row]);
     return { before: before!, after: after! };

@@ -10,6 +10,8 @@ const catalog = EVENT_TYPES.map((t) => ({
   schemaName: t.schemaName,
   description: t.description,
   source: t.source,
+  // emitted by Hookline itself (webhook.disabled, webhook.enabled, delivery.failed)
+  operational: t.operational === true,
   schema: t.data ? z.toJSONSchema(t.data) : null,
   example: t.example ?? null,
   // the rule of a subscription-only type, for clients that build subscription forms (the dashboard)

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { subscriptionProblem } from '../../catalog/event-types.js';
 import { dispatchOrLeaveToSweeper } from '../../delivery/dispatch.js';
+import { emitOperationalEvents } from '../../delivery/operational-events.js';
 import { checkUrl, destinationPolicy } from '../../destination/index.js';
 import { communityExists } from '../../store/communities.js';
 import { latestAttemptsOf, listDeliveries, listPendingDeliveryIds } from '../../store/deliveries.js';
@@ -145,6 +146,7 @@ export const webhookRoutes = [
         encryption: body.encryption as Parameters<typeof updateWebhook>[4]['encryption'],
       });
       if (!updated) throw notFound('webhook');
+      if (updated.before.active !== updated.after.active) await emitOperationalEvents({ ...deps, logger: deps.logger });
       if (!updated.before.active && updated.after.active) {
         // held deliveries wait on this signal; they also re-check on their own every hour
         await signalDeliveries(deps.temporal, await listPendingDeliveryIds(deps.db, updated.after.id), 'resume').catch((error: unknown) =>
