@@ -35,6 +35,11 @@ function oneDuration(defaultValue: string, example: string) {
     });
 }
 
+/** One duration of at least `minMs` (written `minText` in the message). */
+function durationAtLeast(defaultValue: string, example: string, minMs: number, minText: string) {
+  return oneDuration(defaultValue, example).refine((ms) => ms >= minMs, { message: `must be at least ${minText}` });
+}
+
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 const schema = z.object({
@@ -87,6 +92,11 @@ const schema = z.object({
       return parsed.ports;
     }),
   SECRET_ROTATION_GRACE: oneDuration('24h', '24h'),
+  // Data lifecycle (docs/retention.md): how long final deliveries and what hangs on them are kept,
+  // how often the purge runs, and how long Temporal keeps closed workflows (its minimum is 1h).
+  RETENTION: durationAtLeast('30d', '30d or 12h', 1000, '1s'),
+  PURGE_INTERVAL: durationAtLeast('1h', '1h or 15m', 1000, '1s'),
+  TEMPORAL_NAMESPACE_RETENTION: durationAtLeast('7d', '7d or 72h', 3_600_000, '1h (the shortest retention Temporal accepts)'),
   MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
   // per API key and for the admin token; 0 turns the limit off
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(3000),
@@ -125,6 +135,15 @@ export interface Config {
     allowedPorts?: PortList | undefined;
   };
   secretRotationGraceMs: number;
+  /** docs/retention.md */
+  retention: {
+    /** RETENTION: final deliveries (and what hangs on them) older than this are purged; a community's retentionDays overrides it. */
+    retentionMs: number;
+    /** PURGE_INTERVAL: how often the `hookline-purge` schedule runs the purge. */
+    purgeIntervalMs: number;
+    /** TEMPORAL_NAMESPACE_RETENTION: how long Temporal keeps a closed workflow (set by setup and npm start). */
+    temporalRetentionMs: number;
+  };
   maxBodyBytes: number;
   /** Requests per minute per API key (and for the admin token); 0 means unlimited. */
   apiRateLimitPerMinute: number;
@@ -182,6 +201,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedPorts: c.DELIVERY_ALLOWED_PORTS,
     },
     secretRotationGraceMs: c.SECRET_ROTATION_GRACE,
+    retention: {
+      retentionMs: c.RETENTION,
+      purgeIntervalMs: c.PURGE_INTERVAL,
+      temporalRetentionMs: c.TEMPORAL_NAMESPACE_RETENTION,
+    },
     maxBodyBytes: c.MAX_BODY_BYTES,
     apiRateLimitPerMinute: c.API_RATE_LIMIT_PER_MINUTE,
     logLevel: c.LOG_LEVEL,
