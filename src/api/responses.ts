@@ -11,7 +11,14 @@ export const ts = z.iso.datetime({ offset: true });
 export const nullableTs = ts.nullable();
 
 /** What the API answers: documentation of the presenters (the test checks real answers against it). */
-export const Community = z.object({ id: z.string(), name: z.string(), createdAt: ts }).meta({ id: 'Community' });
+export const Community = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    retentionDays: z.number().int().nullable().describe("days its final deliveries are kept; null: the deployment's RETENTION"),
+    createdAt: ts,
+  })
+  .meta({ id: 'Community' });
 export const ApiKey = z
   .object({
     id: z.string(),
@@ -50,8 +57,9 @@ export const Event = z
     communityId: z.string(),
     type: z.string(),
     occurredAt: ts,
-    data: z.unknown(),
+    data: z.unknown().describe('the event data; null once expunged'),
     createdAt: ts,
+    expungedAt: nullableTs.describe('when DELETE /v1/events/:id erased the data for good; null otherwise'),
   })
   .meta({ id: 'Event' });
 export const Attempt = z

@@ -1,4 +1,5 @@
-import { getDelivery, listAttempts, listAttemptsOf, listDeliveries, markReplayRequested, setDeliveryStatus } from '../../store/deliveries.js';
+import { getDelivery, listAttempts, listAttemptsOf, listDeliveries, setDeliveryStatus } from '../../store/deliveries.js';
+import { markReplayUnlessExpunged } from '../../store/expunge.js';
 import { communityScope } from '../../store/scope.js';
 import { replayDeliveryWorkflow } from '../../temporal/deliveries.js';
 import { actingCommunity } from '../auth.js';
@@ -58,13 +59,23 @@ export const deliveryRoutes = [
     summary: 'Replay a delivery (any final status): a fresh run of the schedule, same delivery id',
     body: emptyBody,
     response: { status: 202, description: 'replay started', data: Delivery },
-    errors: [400, 401, 404, 429, 503],
+    errors: [400, 401, 404, 409, 429, 503],
     handler: async ({ params, scope, deps }) => {
       const { db, config, temporal } = deps;
       const delivery = await getDelivery(db, scope, params.id!);
       if (!delivery) throw notFound('delivery');
-      // pending first, so an attempt that lands right after the signal is not overwritten
-      await markReplayRequested(db, scope, delivery.id);
+      // pending first, so an attempt that lands right after the signal is not overwritten; not
+      // when its event was expunged (docs/retention.md#expunge), and not once purged
+      const marked = await markReplayUnlessExpunged(db, scope, delivery);
+      if (marked.outcome === 'missing') throw notFound('delivery');
+      if (marked.outcome === 'expunged') {
+        throw new ApiError(
+          409,
+          `delivery ${delivery.id} cannot be replayed: its event ${delivery.eventId} was expunged at ${marked.expungedAt.toISOString()}, so there is nothing left to send`,
+          'An expunged event is never sent again. Emit a new event if its receiver still needs one.',
+          [{ field: 'eventId', message: 'expunged' }],
+        );
+      }
       try {
         await replayDeliveryWorkflow(temporal, config, delivery);
       } catch {

@@ -15,6 +15,7 @@ export function presentEvent(event: StoredEvent) {
     occurredAt: event.occurredAt,
     data: event.data,
     createdAt: event.createdAt,
+    expungedAt: event.expungedAt,
   };
 }
 
