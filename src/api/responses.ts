@@ -130,3 +130,35 @@ export const ReplayJob = z
 
 /** The `temporal` link of a delivery or a replay job. */
 export const TemporalLink = z.object({ workflowId: z.string(), uiUrl: z.string() });
+
+const PurgeCounts = z.object({
+  deliveries: z.number().int(),
+  attempts: z.number().int(),
+  events: z.number().int(),
+  replayJobs: z.number().int(),
+  webhookSecrets: z.number().int(),
+  apiKeys: z.number().int(),
+});
+
+/** A run of the purge (docs/retention.md): from the `hookline-purge` schedule and the run's workflow. */
+export const PurgeRun = z
+  .object({
+    workflowId: z.string(),
+    status: z.enum(['running', 'completed', 'failed', 'cancelled', 'terminated', 'timed_out']),
+    started: z.boolean().optional().describe('POST only: false when a run was already going and no second one was started'),
+    startedAt: ts,
+    closedAt: nullableTs,
+    stage: z.enum(['community', 'secrets', 'vacuum', 'done']).nullable().describe('where the run stands; null when its progress could not be read'),
+    deleted: PurgeCounts.nullable().describe('rows deleted so far (all of them once completed)'),
+    batches: z.number().int().nullable().describe('delete statements run'),
+    communities: z.number().int().nullable().describe('communities gone through'),
+    vacuumed: z.array(z.string()).nullable().describe('tables VACUUMed at the end'),
+    schedule: z.object({
+      scheduleId: z.string(),
+      everyMs: z.number().int().nullable(),
+      paused: z.boolean(),
+      nextRunAt: nullableTs,
+    }),
+    temporal: TemporalLink,
+  })
+  .meta({ id: 'PurgeRun' });

@@ -3,6 +3,7 @@ import type { Attempt, Delivery } from '../../store/deliveries.js';
 import type { DeliveryRef, StoredEvent } from '../../store/events.js';
 import type { ReplayJob } from '../../store/replay-jobs.js';
 import { deliveryWorkflowId } from '../../temporal/deliveries.js';
+import type { PurgeRun, PurgeSchedule } from '../../temporal/purge.js';
 import { replayJobWorkflowId } from '../../temporal/replay-jobs.js';
 
 /** How the API shows its resources; one place, so every route shows them alike. */
@@ -45,4 +46,21 @@ export function presentDelivery(delivery: Delivery, config: Pick<Config, 'tempor
 
 export function presentReplayJob(job: ReplayJob, config: Pick<Config, 'temporal'>) {
   return { ...job, temporal: workflowLink(config, replayJobWorkflowId(job.id)) };
+}
+
+export function presentPurgeRun(run: PurgeRun, schedule: PurgeSchedule, config: Pick<Config, 'temporal'>) {
+  const progress = run.progress;
+  return {
+    workflowId: run.workflowId,
+    status: run.status,
+    startedAt: run.startedAt,
+    closedAt: run.closedAt,
+    stage: progress?.position.stage ?? null,
+    deleted: progress?.deleted ?? null,
+    batches: progress?.batches ?? null,
+    communities: progress?.communities ?? null,
+    vacuumed: progress?.vacuumed ?? null,
+    schedule,
+    temporal: workflowLink(config, run.workflowId),
+  };
 }
