@@ -27,10 +27,10 @@ const DELIVERY_SHAPES = ['success', 'retries', 'failed', 'replay-waiting', 'repl
 beforeAll(() => installTestRuntime());
 
 describe('saved workflow histories', () => {
-  it('cover every shape of a delivery, before and after local attempts, and a bulk replay job', () => {
+  it('cover every shape of a delivery, before and after local attempts, a bulk replay job and a purge', () => {
     expect(files).toEqual(
       expect.arrayContaining(
-        GENERATIONS.flatMap((dir) => DELIVERY_SHAPES.map((shape) => `${dir}delivery-${shape}.json`)).concat('replay-job.json'),
+        GENERATIONS.flatMap((dir) => DELIVERY_SHAPES.map((shape) => `${dir}delivery-${shape}.json`)).concat('replay-job.json', 'purge.json'),
       ),
     );
   });
@@ -50,6 +50,11 @@ describe('saved workflow histories', () => {
       expect(before.local, shape).toBe(0);
       expect(now.local, shape).toBe(before.tasks);
     }
+  });
+
+  it('of a purge hold its steps and its vacuum as activity tasks', () => {
+    const activities = (load('purge.json').events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(activities).toEqual(['purgeStep', 'purgeVacuum']);
   });
 
   it('replay against the current workflow code', async () => {
