@@ -41,14 +41,19 @@ export interface PurgeTuning {
   /** A step stops starting statements after this long and reports. */
   stepBudgetMs: number;
   /**
-   * After a statement that deleted something, the step pauses this fraction of its duration, so
-   * the purge uses at most about 1 / (1 + ratio) of one Postgres backend and deliveries keep their
-   * share of the machine (the p99 figure in BENCHMARKS.md, "growth", was measured with it).
+   * After a statement that deleted something, the step pauses this many times its duration, so
+   * the purge keeps one Postgres backend busy at most 1 / (1 + ratio) of the time, and deliveries
+   * keep their share of the machine. A slower statement (a busier database) makes a longer pause.
+   * Measured (BENCHMARKS.md, "Storage and the purge"): with 1 (and 500 rows) the healthy webhook's
+   * p99 went from 0.3 s to 15.6 s while 1,000,000 rows were purged at half the sustained load, as
+   * deliveries queued behind the purge's CPU; with 4 (and 250 rows) it stayed at 0.35 s.
    */
   pauseRatio: number;
+  /** vacuum_cost_delay of the final VACUUM, ms (autovacuum's default is 2). */
+  vacuumCostDelayMs: number;
 }
 
-export const PURGE_TUNING: PurgeTuning = { batchSize: 500, stepBudgetMs: 5_000, pauseRatio: 1 };
+export const PURGE_TUNING: PurgeTuning = { batchSize: 250, stepBudgetMs: 5_000, pauseRatio: 4, vacuumCostDelayMs: 2 };
 
 /** What a step heartbeats after each statement: a retry after a crash goes on from there. */
 interface StepCheckpoint {
@@ -186,7 +191,7 @@ export function purgeActivities(deps: PurgeDeps): PurgeActivities {
       try {
         for (const table of tables) {
           const started = Date.now();
-          await vacuumTable(deps.db, table);
+          await vacuumTable(deps.db, table, tuning.vacuumCostDelayMs);
           context.heartbeat(table);
           deps.logger.info({ table, ms: Date.now() - started }, 'purge vacuumed');
         }

@@ -193,9 +193,9 @@ export const PURGED_TABLES = {
  * its I/O does not crowd out deliveries. Whether or not autovacuum is on, this keeps the dead space
  * to about one purge's worth (docs/retention.md).
  */
-export async function vacuumTable(db: Db, table: (typeof PURGED_TABLES)[keyof typeof PURGED_TABLES]): Promise<void> {
+export async function vacuumTable(db: Db, table: (typeof PURGED_TABLES)[keyof typeof PURGED_TABLES], costDelayMs = 2): Promise<void> {
   await db.connection().execute(async (connection) => {
-    await sql`set vacuum_cost_delay = 2`.execute(connection);
+    await sql`select set_config('vacuum_cost_delay', ${String(costDelayMs)}, false)`.execute(connection);
     try {
       await sql`vacuum (analyze) ${sql.table(table)}`.execute(connection);
     } finally {

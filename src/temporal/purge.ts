@@ -74,7 +74,8 @@ function matches(description: ScheduleDescription, want: ReturnType<typeof wante
     JSON.stringify(action.args) === JSON.stringify(want.action.args) &&
     description.policies.overlap === want.policies.overlap &&
     description.policies.catchupWindow === want.policies.catchupWindow &&
-    description.state.note === want.note
+    // a paused schedule's note is the operator's reason: left as it is
+    (description.state.paused || description.state.note === want.note)
   );
 }
 
@@ -107,7 +108,11 @@ export async function ensurePurgeSchedule(client: Client, config: PurgeConfig): 
         spec: want.spec,
         action: want.action,
         policies: want.policies,
-        state: { paused: previous.state.paused, note: want.note, ...(previous.state.remainingActions !== undefined ? { remainingActions: previous.state.remainingActions } : {}) },
+        state: {
+          paused: previous.state.paused,
+          note: previous.state.paused ? previous.state.note : want.note,
+          ...(previous.state.remainingActions !== undefined ? { remainingActions: previous.state.remainingActions } : {}),
+        },
       }));
       return { scheduleId: want.scheduleId, outcome: 'updated' };
     } catch (error) {

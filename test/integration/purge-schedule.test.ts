@@ -57,6 +57,7 @@ describe('the purge schedule', () => {
       expect((await ensurePurgeSchedule(hookline.temporal, longer)).outcome).toBe('updated');
       described = await handle.describe();
       expect(described.state.paused).toBe(true);
+      expect(described.state.note).toBe('paused by the operator');
       expect((described.action as { args: unknown[] }).args).toEqual([{ retentionMs: 90 * 86_400_000, replayRetentionMs: 7 * 86_400_000 }]);
     } finally {
       await handle.delete().catch(() => {});
