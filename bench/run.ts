@@ -31,6 +31,8 @@ import {
   floorAndSustained,
   floorScenario,
   FULL,
+  GROWTH_ENV,
+  growthScenario,
   parkedScenario,
   type Profile,
   QUICK,
@@ -57,13 +59,15 @@ import {
 import { tuneScenario } from './tune.js';
 
 const SCENARIOS = ['raw', 'floor', 'sustained', 'fanout', 'api', 'parked'] as const;
-type Scenario = (typeof SCENARIOS)[number] | 'tune';
+/** Run only when named (`npm run bench -- growth`): about 15 minutes, on a Hookline of its own. */
+const ON_REQUEST = ['tune', 'growth'] as const;
+type Scenario = (typeof SCENARIOS)[number] | (typeof ON_REQUEST)[number];
 
 function parseArgs(argv: string[]) {
   const names = argv.filter((a) => !a.startsWith('--'));
   for (const name of names) {
-    if (![...SCENARIOS, 'tune'].includes(name as Scenario)) {
-      process.stderr.write(`unknown scenario "${name}"; one of: ${SCENARIOS.join(', ')}, tune\n`);
+    if (![...SCENARIOS, ...ON_REQUEST].includes(name as Scenario)) {
+      process.stderr.write(`unknown scenario "${name}"; one of: ${[...SCENARIOS, ...ON_REQUEST].join(', ')}\n`);
       process.exit(2);
     }
   }
@@ -163,7 +167,7 @@ async function main() {
   const started = Date.now();
   const want = (s: Scenario) => selected.includes(s);
   const needHookline = ['sustained', 'fanout', 'api', 'parked'].some((s) => want(s as Scenario));
-  const needTemporal = needHookline || want('floor');
+  const needTemporal = needHookline || want('floor') || want('growth');
 
   const results: Record<string, any> = {
     runId,
@@ -210,6 +214,8 @@ async function main() {
   let hookline: Hookline | undefined;
   let floor: Floor | undefined;
   let client: Client | undefined;
+  let growthDb: BenchDatabase | undefined;
+  let growthHookline: Hookline | undefined;
   const interrupted = () => {
     killAllChildrenNow();
     process.exit(130);
@@ -290,8 +296,33 @@ async function main() {
         progressDone(`parked: worker ${p.worker.rssMb.median} MB, ${p.worker.cpuPercent.median}% CPU with ${p.deliveries} waiting`);
       }
     }
+    if (want('growth')) {
+      // a Hookline of its own, with a short retention, on a fresh database
+      if (!runsFromSource() && !needHookline) {
+        progress('npm run build (the API and the worker run from dist/, as npm start does)');
+        execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+      }
+      if (hookline) {
+        await hookline.stop();
+        hookline = undefined;
+      }
+      progress('growth: creating its database, starting its API and worker');
+      growthDb = await freshDatabase(`${runId}_growth`);
+      if (results.versions.postgres === 'unknown') {
+        results.versions.postgres = (await growthDb.pool.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]?.v ?? 'unknown';
+      }
+      results.settings.growthEnv = GROWTH_ENV;
+      growthHookline = await startHookline({ logDir, runId: `${runId}-growth`, temporalAddress: temporal!.address, databaseUrl: growthDb.url, env: GROWTH_ENV });
+      results.scenarios.growth = await growthScenario(growthHookline, rx, growthDb, client!, profile, quick ? { cycles: 4 } : {});
+      const g = results.scenarios.growth;
+      progressDone(
+        `growth: ${g.bytesPerDelivery?.smallAnswer.compact.total ?? '-'} B/delivery; steady ${g.steady?.growthPercentOverLastHalf ?? '-'}% over the last cycles; purge ${g.bulk.rowsPerSecond} rows/s; p99 during it ${g.bulk.latencyDuringPurgeMs.p99} ms`,
+      );
+    }
   } finally {
     progress('stopping');
+    await growthHookline?.stop().catch(() => {});
+    await growthDb?.drop().catch(() => {});
     await client?.connection.close().catch(() => {});
     await floor?.stop().catch(() => {});
     await hookline?.stop().catch(() => {});
@@ -333,6 +364,8 @@ function evaluate(s: Record<string, any>, pairRatios?: { median: number; min: nu
   checks.push(check('parked: worker resident memory, MB', s.parked?.worker.rssMb.median, '≤', 300));
   checks.push(check('parked: worker CPU while waiting, %', s.parked?.worker.cpuPercent.median, '≤', 5));
   checks.push(check('api: p99 at 200 requests/s, ms', s.api?.at200.p99Ms.median, '≤', 50));
+  checks.push(check('growth: p99 202→arrival during the 1,000,000-row purge at half load, ms', s.growth?.bulk.latencyDuringPurgeMs.p99, '≤', 1000));
+  checks.push(check('growth: table size change over the last half of the purge cycles, %', s.growth?.steady?.growthPercentOverLastHalf, '≤', 5));
   const ratios = {
     ...(rate !== undefined && floorRate !== undefined ? { sustainedOverFloor: Number((rate / floorRate).toFixed(2)) } : {}),
     ...(rate !== undefined && s.floorLocal ? { sustainedOverFloorLocal: Number((rate / s.floorLocal.perSecond.median).toFixed(2)) } : {}),
@@ -346,9 +379,9 @@ function evaluate(s: Record<string, any>, pairRatios?: { median: number; min: nu
 function render(results: Record<string, any>): string {
   const s = results.scenarios;
   const rows: string[][] = [['scenario', 'figure', 'median', 'min', 'max']];
-  const add = (scenario: string, figure: string, v: { median: number; min: number; max: number } | number | undefined) => {
+  const add = (scenario: string, figure: string, v: { median: number; min: number; max: number } | number | string | undefined) => {
     if (v === undefined) return;
-    if (typeof v === 'number') rows.push([scenario, figure, String(v), '', '']);
+    if (typeof v === 'number' || typeof v === 'string') rows.push([scenario, figure, String(v), '', '']);
     else rows.push([scenario, figure, String(v.median), String(v.min), String(v.max)]);
   };
   if (s.raw) add('raw', `POSTs/s (${s.raw.connections} keep-alive connections)`, s.raw.requestsPerSecond);
@@ -404,6 +437,27 @@ function render(results: Record<string, any>): string {
     add('api', 'p50 at 200 requests/s, ms', s.api.at200.p50Ms);
     add('api', 'p99 at 200 requests/s, ms', s.api.at200.p99Ms);
     if (s.api.non2xxOrErrors) add('api', 'answers other than 202, or errors', s.api.non2xxOrErrors);
+  }
+  if (s.growth) {
+    const g = s.growth;
+    for (const [answer, label] of [['smallAnswer', '2-byte answers'], ['answer20kB', '20 kB answers']] as const) {
+      const b = g.bytesPerDelivery?.[answer];
+      if (!b) continue;
+      add('growth', `bytes/delivery, ${label}, compact: deliveries / attempts / events`, `${b.compact.deliveries} / ${b.compact.attempts} / ${b.compact.events}`);
+      add('growth', `bytes/delivery, ${label}, compact total`, b.compact.total);
+      add('growth', `bytes/delivery, ${label}, as written total`, b.asWritten.total);
+    }
+    if (g.steady) {
+      add('growth', `tables after each purge cycle, MB (load ${g.loadPerSecond}/s)`, g.steady.cycles.map((c: { mb: { total: number } }) => c.mb.total).join(' → '));
+      add('growth', 'size change over the last half of the cycles, %', g.steady.growthPercentOverLastHalf);
+    }
+    add('growth', `purge of ${g.bulk.deleted} rows: rows/s deleting`, g.bulk.rowsPerSecond);
+    add('growth', 'purge: seconds deleting / with the vacuum', `${g.bulk.deleteSeconds} / ${g.bulk.totalSecondsWithVacuum}`);
+    add('growth', 'purge: samples with a lock waiter / samples', `${g.bulk.lockWaits.samplesWithAWaiter} / ${g.bulk.lockWaits.samples}`);
+    add('growth', '202→arrival p99 without a purge, ms', g.bulk.latencyWithoutPurgeMs.p99);
+    add('growth', '202→arrival p99 during the purge, ms', g.bulk.latencyDuringPurgeMs.p99);
+    add('growth', '202→arrival p99 while deleting (before the vacuum), ms', g.bulk.latencyWhileDeletingMs.p99);
+    add('growth', '202→arrival p99 while vacuuming, ms', g.bulk.latencyWhileVacuumingMs?.p99);
   }
   if (s.tune) {
     for (const t of s.tune.variants as Array<{ name: string; perSecond: { median: number; min: number; max: number } }>) {

@@ -7,4 +7,5 @@ export { cpuMeter } from './measure.js';
 export { parkedScenario } from './parked.js';
 export { FULL, type Profile, QUICK } from './profile.js';
 export { rawScenario } from './raw.js';
+export { GROWTH_ENV, growthScenario } from './growth.js';
 export { floorAndSustained, type SustainedSetup, sustainedScenario, sustainedSetup, warmHookline } from './sustained.js';
