@@ -96,7 +96,11 @@ export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
         log.info({ webhookId: webhook.id }, 'delivery held: webhook disabled');
         return { kind: 'held' };
       }
-      if (!event) return { kind: 'cancelled' };
+      if (!event) {
+        // retention: the event was expunged (loadAttemptContext skips it); nothing will ever be sent
+        await setDeliveryStatus(db, delivery.id, 'cancelled');
+        return { kind: 'cancelled' };
+      }
 
       const local = runsLocally();
       if (context.admission) {

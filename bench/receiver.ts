@@ -5,6 +5,7 @@
  * Requests to a path under /hang are never answered (a receiver that hangs, for the isolation
  * scenario); each is reported as `hang:<webhook-id>:<n>`, so every attempt counts.
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HEADER } from '../src/wire/headers.js';
@@ -34,10 +35,26 @@ const server = http.createServer((req, res) => {
       ids.push(id);
       at.push(Date.now());
     }
-    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
-    res.end('ok');
+    // `?body=N` (the growth scenario): an answer of N bytes, which the attempt row keeps (up to 20 kB)
+    const size = Number(/[?&]body=(\d+)/.exec(req.url ?? '')?.[1] ?? 0);
+    const body = size > 0 ? bodyOf(size) : 'ok';
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(Buffer.byteLength(body)) });
+    res.end(body);
   });
 });
+/** Text that does not compress away (hex of a counter's hash), as a receiver's real answer would not. */
+const bodies = new Map<number, string>();
+function bodyOf(size: number): string {
+  let body = bodies.get(size);
+  if (body === undefined) {
+    let text = '';
+    for (let i = 0; text.length < size; i++) text += createHash('sha256').update(String(i)).digest('hex');
+    body = text.slice(0, size);
+    bodies.set(size, body);
+  }
+  return body;
+}
+
 server.keepAliveTimeout = 60_000;
 server.headersTimeout = 65_000;
 

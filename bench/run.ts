@@ -33,6 +33,8 @@ import {
   floorScenario,
   FULL,
   isolationScenario,
+  GROWTH_ENV,
+  growthScenario,
   parkedScenario,
   type Profile,
   QUICK,
@@ -59,13 +61,15 @@ import {
 import { tuneScenario } from './tune.js';
 
 const SCENARIOS = ['raw', 'floor', 'sustained', 'fanout', 'api', 'parked', 'isolation', 'fifo'] as const;
-type Scenario = (typeof SCENARIOS)[number] | 'tune';
+/** Run only when named (`npm run bench -- growth`): about 15 minutes, on a Hookline of its own. */
+const ON_REQUEST = ['tune', 'growth'] as const;
+type Scenario = (typeof SCENARIOS)[number] | (typeof ON_REQUEST)[number];
 
 function parseArgs(argv: string[]) {
   const names = argv.filter((a) => !a.startsWith('--'));
   for (const name of names) {
-    if (![...SCENARIOS, 'tune'].includes(name as Scenario)) {
-      process.stderr.write(`unknown scenario "${name}"; one of: ${SCENARIOS.join(', ')}, tune\n`);
+    if (![...SCENARIOS, ...ON_REQUEST].includes(name as Scenario)) {
+      process.stderr.write(`unknown scenario "${name}"; one of: ${[...SCENARIOS, ...ON_REQUEST].join(', ')}\n`);
       process.exit(2);
     }
   }
@@ -165,7 +169,7 @@ async function main() {
   const started = Date.now();
   const want = (s: Scenario) => selected.includes(s);
   const needHookline = ['sustained', 'fanout', 'api', 'parked', 'isolation', 'fifo'].some((s) => want(s as Scenario));
-  const needTemporal = needHookline || want('floor');
+  const needTemporal = needHookline || want('floor') || want('growth');
 
   const results: Record<string, any> = {
     runId,
@@ -212,6 +216,8 @@ async function main() {
   let hookline: Hookline | undefined;
   let floor: Floor | undefined;
   let client: Client | undefined;
+  let growthDb: BenchDatabase | undefined;
+  let growthHookline: Hookline | undefined;
   const interrupted = () => {
     killAllChildrenNow();
     process.exit(130);
@@ -302,8 +308,33 @@ async function main() {
         progressDone(`parked: worker ${p.worker.rssMb.median} MB, ${p.worker.cpuPercent.median}% CPU with ${p.deliveries} waiting`);
       }
     }
+    if (want('growth')) {
+      // a Hookline of its own, with a short retention, on a fresh database
+      if (!runsFromSource() && !needHookline) {
+        progress('npm run build (the API and the worker run from dist/, as npm start does)');
+        execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+      }
+      if (hookline) {
+        await hookline.stop();
+        hookline = undefined;
+      }
+      progress('growth: creating its database, starting its API and worker');
+      growthDb = await freshDatabase(`${runId}_growth`);
+      if (results.versions.postgres === 'unknown') {
+        results.versions.postgres = (await growthDb.pool.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]?.v ?? 'unknown';
+      }
+      results.settings.growthEnv = GROWTH_ENV;
+      growthHookline = await startHookline({ logDir, runId: `${runId}-growth`, temporalAddress: temporal!.address, databaseUrl: growthDb.url, env: GROWTH_ENV });
+      results.scenarios.growth = await growthScenario(growthHookline, rx, growthDb, client!, profile, quick ? { cycles: 4 } : {});
+      const g = results.scenarios.growth;
+      progressDone(
+        `growth: ${g.bytesPerDelivery?.smallAnswer.compact.total ?? '-'} B/delivery; steady ${g.steady?.growthPercentOverLastHalf ?? '-'}% over the last cycles; purge ${g.bulk.rowsPerSecond} rows/s; p99 during it ${g.bulk.latencyDuringPurgeMs.p99} ms`,
+      );
+    }
   } finally {
     progress('stopping');
+    await growthHookline?.stop().catch(() => {});
+    await growthDb?.drop().catch(() => {});
     await client?.connection.close().catch(() => {});
     await floor?.stop().catch(() => {});
     await hookline?.stop().catch(() => {});
@@ -351,6 +382,8 @@ function evaluate(s: Record<string, any>, pairRatios?: { median: number; min: nu
     checks.push(check(`isolation: healthy p99 beside 400 hanging on ${n}, ms`, beside, '≤', 2000));
     checks.push(check(`isolation: healthy p99 beside 400 hanging on ${n}, vs 5 × alone`, beside, '≤', s.isolation ? 5 * s.isolation.alone.p99Ms : undefined));
   }
+  checks.push(check('growth: p99 202→arrival during the 1,000,000-row purge at half load, ms', s.growth?.bulk.latencyDuringPurgeMs.p99, '≤', 1000));
+  checks.push(check('growth: table size change over the last half of the purge cycles, %', s.growth?.steady?.growthPercentOverLastHalf, '≤', 5));
   const ratios = {
     ...(rate !== undefined && floorRate !== undefined ? { sustainedOverFloor: Number((rate / floorRate).toFixed(2)) } : {}),
     ...(rate !== undefined && s.floorLocal ? { sustainedOverFloorLocal: Number((rate / s.floorLocal.perSecond.median).toFixed(2)) } : {}),
@@ -436,6 +469,27 @@ function render(results: Record<string, any>): string {
   if (s.fifo) {
     add('fifo', `deliveries/s, one FIFO webhook (${s.fifo.one.deliveries})`, s.fifo.one.deliveriesPerSecond);
     add('fifo', `deliveries/s, 50 FIFO webhooks (${s.fifo.fifty.deliveries})`, s.fifo.fifty.deliveriesPerSecond);
+  }
+  if (s.growth) {
+    const g = s.growth;
+    for (const [answer, label] of [['smallAnswer', '2-byte answers'], ['answer20kB', '20 kB answers']] as const) {
+      const b = g.bytesPerDelivery?.[answer];
+      if (!b) continue;
+      add('growth', `bytes/delivery, ${label}, compact: deliveries / attempts / events`, `${b.compact.deliveries} / ${b.compact.attempts} / ${b.compact.events}`);
+      add('growth', `bytes/delivery, ${label}, compact total`, b.compact.total);
+      add('growth', `bytes/delivery, ${label}, as written total`, b.asWritten.total);
+    }
+    if (g.steady) {
+      add('growth', `tables after each purge cycle, MB (load ${g.loadPerSecond}/s)`, g.steady.cycles.map((c: { mb: { total: number } }) => c.mb.total).join(' → '));
+      add('growth', 'size change over the last half of the cycles, %', g.steady.growthPercentOverLastHalf);
+    }
+    add('growth', `purge of ${g.bulk.deleted} rows: rows/s deleting`, g.bulk.rowsPerSecond);
+    add('growth', 'purge: seconds deleting / with the vacuum', `${g.bulk.deleteSeconds} / ${g.bulk.totalSecondsWithVacuum}`);
+    add('growth', 'purge: samples with a lock waiter / samples', `${g.bulk.lockWaits.samplesWithAWaiter} / ${g.bulk.lockWaits.samples}`);
+    add('growth', '202→arrival p99 without a purge, ms', g.bulk.latencyWithoutPurgeMs.p99);
+    add('growth', '202→arrival p99 during the purge, ms', g.bulk.latencyDuringPurgeMs.p99);
+    add('growth', '202→arrival p99 while deleting (before the vacuum), ms', g.bulk.latencyWhileDeletingMs.p99);
+    add('growth', '202→arrival p99 while vacuuming, ms', g.bulk.latencyWhileVacuumingMs?.p99);
   }
   if (s.tune) {
     for (const t of s.tune.variants as Array<{ name: string; perSecond: { median: number; min: number; max: number } }>) {

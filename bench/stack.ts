@@ -216,7 +216,7 @@ export const HOOKLINE_BENCH_ENV = {
  */
 export function hooklineWorkerEntry(): string {
   if (process.env.BENCH_WORKER_ENTRY) return process.env.BENCH_WORKER_ENTRY;
-  if (process.env.BENCH_WORKER_OPTIONS || process.env.BENCH_PG_POOL_MAX) return 'bench/hookline-worker.ts';
+  if (process.env.BENCH_WORKER_OPTIONS || process.env.BENCH_PG_POOL_MAX || process.env.BENCH_PURGE_TUNING) return 'bench/hookline-worker.ts';
   return 'src/worker-main.ts';
 }
 
@@ -230,6 +230,8 @@ export async function startHookline(options: {
   runId: string;
   temporalAddress: string;
   databaseUrl: string;
+  /** More settings for both processes (the growth scenario's RETENTION and PURGE_INTERVAL). */
+  env?: Record<string, string>;
 }): Promise<Hookline> {
   const port = await freePort();
   const adminToken = `adm_${randomBytes(16).toString('hex')}`;
@@ -242,6 +244,7 @@ export async function startHookline(options: {
     TEMPORAL_TASK_QUEUE: taskQueue,
     ADMIN_TOKEN: adminToken,
     SECRETS_KEY: randomBytes(32).toString('base64'),
+    ...options.env,
   };
   // BENCH_WORKER_NODE_OPTIONS: Node flags for the worker alone (e.g. --max-old-space-size=160)
   const workerEnv = process.env.BENCH_WORKER_NODE_OPTIONS ? { ...env, NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : env;

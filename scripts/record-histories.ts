@@ -15,6 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { sql } from 'kysely';
 import { dropDatabase, ensureDatabase, migrate } from '../src/db/migrate.js';
 import { waitForServer } from '../src/temporal/dev-server.js';
 import { devServerSearchAttributeFlags } from '../src/temporal/search-attributes.js';
@@ -217,7 +218,31 @@ const scenarios: Record<string, Scenario> = {
     await handle.result();
     return { workflowId: handle.workflowId };
   },
+
+  /** A purge run (docs/retention.md) that deletes one delivery 40 days old, its attempt and event, then vacuums. */
+  async purge(ctx) {
+    const hook = await ctx.webhook('/purge');
+    const deliveryId = await hook.emit();
+    await eventually(async () => ((await statusOf(hook, deliveryId)) === 'succeeded' ? true : undefined));
+    const { db } = ctx.hookline;
+    const old = sql<Date>`now() - interval '40 days'`;
+    await db.updateTable('deliveries').set({ created_at: old, updated_at: old }).where('id', '=', deliveryId).execute();
+    await db
+      .updateTable('events')
+      .set({ created_at: old })
+      .where('id', 'in', db.selectFrom('deliveries').select('event_id').where('id', '=', deliveryId))
+      .execute();
+    const run = await ctx.hookline.call('POST', '/v1/purge-runs', {});
+    if (run.status !== 202) throw new Error(`could not run the purge: ${JSON.stringify(run.body)}`);
+    const handle = ctx.hookline.temporal.workflow.getHandle(run.body.data.workflowId);
+    const result = await handle.result();
+    if (result.deleted.deliveries < 1) throw new Error(`the purge deleted nothing: ${JSON.stringify(result)}`);
+    return { workflowId: handle.workflowId };
+  },
 };
+
+/** Saved as test/histories/<name>.json; the delivery shapes as delivery-<name>.json. */
+const OWN_NAMES = ['replay-job', 'purge'];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
@@ -276,7 +301,7 @@ async function main(): Promise<void> {
       const started = performance.now();
       const recorded = await scenarios[name]!(ctx);
       const history = await running.temporal.workflow.getHandle(recorded.workflowId, recorded.runId).fetchHistory();
-      const file = path.join(OUT_DIR, `${name.startsWith('replay-job') ? name : `delivery-${name}`}.json`);
+      const file = path.join(OUT_DIR, `${OWN_NAMES.includes(name) ? name : `delivery-${name}`}.json`);
       writeFileSync(file, `${historyToJSON(history)}\n`);
       process.stdout.write(
         `${path.relative(process.cwd(), file)}: ${history.events?.length ?? 0} events (${Math.round(performance.now() - started)} ms)\n`,

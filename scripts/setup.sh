@@ -35,11 +35,11 @@ fi
 step "Database and migrations"
 npx tsx src/db/migrate-main.ts
 
-step "Temporal search attributes"
+step "Temporal: search attributes, namespace retention, purge schedule"
 if [ -n "${TEMPORAL_ADDRESS:-}" ]; then
-  npx tsx scripts/register-search-attributes.ts
+  npx tsx scripts/setup-temporal.ts
 else
-  echo "TEMPORAL_ADDRESS is unset: npm start runs an embedded dev server that registers them itself."
+  echo "TEMPORAL_ADDRESS is unset: npm start runs an embedded dev server and sets all three itself."
 fi
 
 printf '\nSetup done. Next: npm start (or npm test).\n'

@@ -102,6 +102,11 @@ function oneDuration(defaultValue: string, example: string) {
     });
 }
 
+/** One duration of at least `minMs` (written `minText` in the message). */
+function durationAtLeast(defaultValue: string, example: string, minMs: number, minText: string) {
+  return oneDuration(defaultValue, example).refine((ms) => ms >= minMs, { message: `must be at least ${minText}` });
+}
+
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 const schema = z.object({
@@ -165,6 +170,11 @@ const schema = z.object({
       return parsed.ports;
     }),
   SECRET_ROTATION_GRACE: oneDuration('24h', '24h'),
+  // Data lifecycle (docs/retention.md): how long final deliveries and what hangs on them are kept,
+  // how often the purge runs, and how long Temporal keeps closed workflows (its minimum is 1h).
+  RETENTION: durationAtLeast('30d', '30d or 12h', 1000, '1s'),
+  PURGE_INTERVAL: durationAtLeast('1h', '1h or 15m', 1000, '1s'),
+  TEMPORAL_NAMESPACE_RETENTION: durationAtLeast('7d', '7d or 72h', 3_600_000, '1h (the shortest retention Temporal accepts)'),
   MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
   // per community (all its keys together), for the admin token, and per client address for
   // requests without a valid credential; 0 turns the limit off
@@ -216,6 +226,15 @@ export interface Config {
     allowedPorts?: PortList | undefined;
   };
   secretRotationGraceMs: number;
+  /** docs/retention.md */
+  retention: {
+    /** RETENTION: final deliveries (and what hangs on them) older than this are purged; a community's retentionDays overrides it. */
+    retentionMs: number;
+    /** PURGE_INTERVAL: how often the `hookline-purge` schedule runs the purge. */
+    purgeIntervalMs: number;
+    /** TEMPORAL_NAMESPACE_RETENTION: how long Temporal keeps a closed workflow (set by setup and npm start). */
+    temporalRetentionMs: number;
+  };
   maxBodyBytes: number;
   /** Requests per minute per community (and for the admin token, and per client address without a valid credential); 0 means unlimited. */
   apiRateLimitPerMinute: number;
@@ -290,6 +309,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowedPorts: c.DELIVERY_ALLOWED_PORTS,
     },
     secretRotationGraceMs: c.SECRET_ROTATION_GRACE,
+    retention: {
+      retentionMs: c.RETENTION,
+      purgeIntervalMs: c.PURGE_INTERVAL,
+      temporalRetentionMs: c.TEMPORAL_NAMESPACE_RETENTION,
+    },
     maxBodyBytes: c.MAX_BODY_BYTES,
     apiRateLimitPerMinute: c.API_RATE_LIMIT_PER_MINUTE,
     trustProxy: c.TRUST_PROXY,

@@ -16,6 +16,7 @@ import { DATA_DIR, fillLocalSecrets, loadConfigOrExit, onShutdownSignal, rootLog
 import { SecretBox } from './security/secret-box.js';
 import { type DevServer, startDevServer } from './temporal/dev-server.js';
 import { temporalConnectionOptions } from './temporal/client.js';
+import { ensureNamespaceRetention, retentionNotSetHint } from './temporal/namespace.js';
 import { registerSearchAttributes } from './temporal/search-attributes.js';
 import { type RunningWorker, startWorker } from './worker.js';
 
@@ -52,6 +53,11 @@ try {
     temporal: { ...loaded.temporal, address: devServer?.address ?? loaded.temporal.address },
   });
   if (!devServer) await registerSearchAttributes(temporalConnectionOptions(config), config.temporal.namespace);
+  // closed workflows are kept TEMPORAL_NAMESPACE_RETENTION, then Temporal deletes them (docs/retention.md)
+  await ensureNamespaceRetention(temporalConnectionOptions(config), config.temporal.namespace, config.retention.temporalRetentionMs).then(
+    (outcome) => outcome.changed && logger.info(outcome, 'namespace retention of closed workflows set'),
+    (error: unknown) => logger.warn(retentionNotSetHint(config.temporal.namespace, config.retention.temporalRetentionMs, error)),
+  );
 
   await ensureDatabase(config.databaseUrl);
   await migrate(config.databaseUrl);

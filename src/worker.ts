@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities/index.js';
@@ -10,8 +11,9 @@ import { startDispatchSweeper } from './delivery/dispatch-sweeper.js';
 import type { SecretBox } from './security/secret-box.js';
 import { connectClient, temporalConnectionOptions } from './temporal/client.js';
 import { startMetricsServer } from './metrics/http.js';
-import { deliveryMetrics } from './metrics/index.js';
+import { deliveryMetrics, purgeMetrics } from './metrics/index.js';
 import { installTemporalRuntime } from './metrics/temporal-runtime.js';
+import { ensurePurgeSchedule } from './temporal/purge.js';
 
 /** Whether this module runs compiled (dist/src/worker.js, `npm run build`) or as TypeScript (tsx, tests). */
 const COMPILED = import.meta.url.endsWith('.js');
@@ -66,6 +68,8 @@ export interface WorkerDeps {
   shutdownSignals?: NodeJS.Signals[];
   /** Run the dispatch sweeper in this process (default true). */
   sweeper?: boolean;
+  /** Create or update the `hookline-purge` schedule at start (default true; src/temporal/purge.ts). */
+  purgeSchedule?: boolean;
 }
 
 export interface RunningWorker {
@@ -73,6 +77,38 @@ export interface RunningWorker {
   /** Resolves when the worker has stopped (after shutdown() or a fatal error). */
   done: Promise<void>;
   shutdown(): Promise<void>;
+}
+
+/**
+ * Creates or updates the purge schedule now; if Temporal refuses (a missing permission, a server
+ * without schedules), says so loudly and tries again every minute, without keeping the worker from
+ * delivering meanwhile.
+ */
+async function keepPurgeSchedule(client: Client, config: Config, logger: Logger): Promise<() => Promise<void>> {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let pending: Promise<void> = Promise.resolve();
+  const attempt = () => {
+    pending = ensurePurgeSchedule(client, config).then(
+      ({ scheduleId, outcome }) =>
+        logger.info({ scheduleId, outcome, everyMs: config.retention.purgeIntervalMs, retentionMs: config.retention.retentionMs }, `purge schedule ${outcome}`),
+      (error: unknown) => {
+        logger.error({ err: error }, 'could not create or update the purge schedule; trying again in a minute');
+        if (!stopped) {
+          timer = setTimeout(attempt, 60_000);
+          timer.unref();
+        }
+      },
+    );
+  };
+  attempt();
+  // the first try is awaited, so a started worker has its schedule (when Temporal allowed it)
+  await pending;
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await pending;
+  };
 }
 
 /**
@@ -109,17 +145,22 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
       config,
       logger: logger.child({ role: 'activity' }),
       metrics: deliveryMetrics,
+      purgeMetrics,
       temporal: client,
     }),
     shutdownGraceTime: '30s',
     ...WORKER_TUNING,
   });
   const stopSweeper = deps.sweeper === false ? async () => {} : startDispatchSweeper({ client, config, db, logger });
+  // Every worker makes sure the purge schedule exists as this configuration says: production starts
+  // no setup step, and creating or updating it is idempotent (docs/retention.md).
+  const stopScheduling = deps.purgeSchedule !== false ? await keepPurgeSchedule(client, config, logger) : async () => {};
   const metricsPort = config.metrics?.workerPort;
   const metricsServer = metricsPort !== undefined ? await startMetricsServer(metricsPort, logger) : undefined;
   if (metricsServer) logger.info({ port: metricsServer.port }, 'worker metrics at /metrics');
 
   const done = worker.run().finally(async () => {
+    await stopScheduling();
     await stopSweeper();
     await client.connection.close();
     await http.close();

@@ -43,6 +43,11 @@ namespace_ready() {
     t operator namespace create --namespace "$namespace" --retention "$retention" >/dev/null
 }
 
+# the retention of closed workflows, also for a namespace created before (docs/retention.md)
+retention_set() {
+  t operator namespace update --namespace "$namespace" --retention "$retention" >/dev/null
+}
+
 attribute_ready() {
   t operator search-attribute list --namespace "$namespace" | grep -qw "$1" ||
     t operator search-attribute create --namespace "$namespace" --name "$1" --type Keyword >/dev/null
@@ -57,8 +62,9 @@ attributes_queryable() {
 
 retry "the Temporal server at $TEMPORAL_ADDRESS to answer (temporal operator cluster health)" t operator cluster health
 retry "namespace $namespace" namespace_ready
+retry "retention $retention of namespace $namespace" retention_set
 for name in $attributes; do
   retry "search attribute $name in namespace $namespace" attribute_ready "$name"
 done
 retry "the frontend to accept queries on $attributes" attributes_queryable
-echo "setup-namespace: namespace $namespace has $attributes"
+echo "setup-namespace: namespace $namespace keeps closed workflows $retention and has $attributes"

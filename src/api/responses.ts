@@ -11,7 +11,14 @@ export const ts = z.iso.datetime({ offset: true });
 export const nullableTs = ts.nullable();
 
 /** What the API answers: documentation of the presenters (the test checks real answers against it). */
-export const Community = z.object({ id: z.string(), name: z.string(), createdAt: ts }).meta({ id: 'Community' });
+export const Community = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    retentionDays: z.number().int().nullable().describe("days its final deliveries are kept; null: the deployment's RETENTION"),
+    createdAt: ts,
+  })
+  .meta({ id: 'Community' });
 export const ApiKey = z
   .object({
     id: z.string(),
@@ -61,8 +68,9 @@ export const Event = z
     communityId: z.string(),
     type: z.string(),
     occurredAt: ts,
-    data: z.unknown(),
+    data: z.unknown().describe('the event data; null once expunged'),
     createdAt: ts,
+    expungedAt: nullableTs.describe('when DELETE /v1/events/:id erased the data for good; null otherwise'),
   })
   .meta({ id: 'Event' });
 export const Attempt = z
@@ -142,3 +150,35 @@ export const ReplayJob = z
 
 /** The `temporal` link of a delivery or a replay job. */
 export const TemporalLink = z.object({ workflowId: z.string(), uiUrl: z.string() });
+
+const PurgeCounts = z.object({
+  deliveries: z.number().int(),
+  attempts: z.number().int(),
+  events: z.number().int(),
+  replayJobs: z.number().int(),
+  webhookSecrets: z.number().int(),
+  apiKeys: z.number().int(),
+});
+
+/** A run of the purge (docs/retention.md): from the `hookline-purge` schedule and the run's workflow. */
+export const PurgeRun = z
+  .object({
+    workflowId: z.string(),
+    status: z.enum(['running', 'completed', 'failed', 'cancelled', 'terminated', 'timed_out']),
+    started: z.boolean().optional().describe('POST only: false when a run was already going and no second one was started'),
+    startedAt: ts,
+    closedAt: nullableTs,
+    stage: z.enum(['community', 'secrets', 'vacuum', 'done']).nullable().describe('where the run stands; null when its progress could not be read'),
+    deleted: PurgeCounts.nullable().describe('rows deleted so far (all of them once completed)'),
+    batches: z.number().int().nullable().describe('delete statements run'),
+    communities: z.number().int().nullable().describe('communities gone through'),
+    vacuumed: z.array(z.string()).nullable().describe('tables VACUUMed at the end'),
+    schedule: z.object({
+      scheduleId: z.string(),
+      everyMs: z.number().int().nullable(),
+      paused: z.boolean(),
+      nextRunAt: nullableTs,
+    }),
+    temporal: TemporalLink,
+  })
+  .meta({ id: 'PurgeRun' });

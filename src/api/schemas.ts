@@ -8,6 +8,10 @@ const name = z.string().trim().min(1).max(200);
 const communityIdField = z.string().min(1).max(64).optional();
 
 export const createCommunityBody = z.strictObject({ name });
+/** PATCH /v1/communities/:communityId: retentionDays overrides RETENTION for the community's rows; null goes back to it. */
+export const updateCommunityBody = z
+  .strictObject({ name: name.optional(), retentionDays: z.number().int().min(1).max(365).nullable().optional() })
+  .refine((v) => v.name !== undefined || v.retentionDays !== undefined, { message: 'give name or retentionDays' });
 export const createApiKeyBody = z.strictObject({ name });
 export const updateApiKeyBody = z
   .strictObject({ name: name.optional(), disabled: z.boolean().optional() })

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import type { Delivery, Webhook } from '../api/responses.js';
+import type { Delivery, PurgeRun, Webhook } from '../api/responses.js';
 import { loadConfig } from '../config.js';
 import { DATA_DIR } from '../runtime.js';
 import { causeOf, CliError } from './errors.js';
@@ -14,6 +14,7 @@ import { causeOf, CliError } from './errors.js';
  */
 export type WebhookRead = z.infer<typeof Webhook>;
 export type DeliveryRead = z.infer<typeof Delivery>;
+export type PurgeRunRead = z.infer<typeof PurgeRun>;
 
 interface Envelope<T> {
   status: 'success';

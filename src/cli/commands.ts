@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ApiClient, type DeliveryRead, type WebhookRead } from './api-client.js';
+import { ApiClient, type DeliveryRead, type PurgeRunRead, type WebhookRead } from './api-client.js';
+import { formatDurationList } from '../durations.js';
 import { CliError } from './errors.js';
 
 /** The commands that act through the API (src/cli/api-client.ts). */
@@ -35,6 +36,66 @@ export async function deliveriesReplay(args: string[], out: Out): Promise<number
   const { data: delivery } = await ApiClient.fromEnvironment().call<DeliveryRead>('POST', `/v1/deliveries/${encodeURIComponent(id)}/replay`);
   out(`replaying ${delivery.id} (webhook ${delivery.webhookId}, ${delivery.attemptCount} attempts so far): ${delivery.temporal.uiUrl}`);
   return 0;
+}
+
+/**
+ * `hookline purge run [--wait] [--json]`: runs the purge now through its schedule (POST
+ * /v1/purge-runs; a run already going is not doubled) and, with --wait, waits for it to finish and
+ * prints what it deleted.
+ */
+export async function purgeRun(args: string[], out: Out): Promise<number> {
+  const { values } = parseArgs({ args, options: { wait: { type: 'boolean' }, json: { type: 'boolean' }, timeout: { type: 'string' } }, strict: true });
+  const client = ApiClient.fromEnvironment();
+  const { data: run } = await client.call<PurgeRunRead>('POST', '/v1/purge-runs', {});
+  if (!values.wait) {
+    if (values.json) out(JSON.stringify(run, null, 2));
+    else out(`${run.started ? 'started' : 'already running'}: purge ${run.workflowId} (${describeProgress(run)}): ${run.temporal.uiUrl}`);
+    return 0;
+  }
+  const timeoutMs = values.timeout ? Number(values.timeout) * 1000 : 15 * 60_000;
+  if (!(timeoutMs > 0)) throw new CliError('--timeout is in seconds, e.g. --timeout 600');
+  const deadline = Date.now() + timeoutMs;
+  let latest = run;
+  while (latest.status === 'running') {
+    if (Date.now() > deadline) throw new CliError(`purge ${run.workflowId} still running after ${timeoutMs / 1000} s (${describeProgress(latest)})`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    latest = (await client.call<PurgeRunRead>('GET', '/v1/purge-runs/latest')).data;
+    // a later scheduled run took its place as the latest: ours has finished
+    if (latest.workflowId !== run.workflowId) break;
+  }
+  if (values.json) out(JSON.stringify(latest, null, 2));
+  else for (const line of describeRun(latest)) out(line);
+  return latest.status === 'completed' || latest.status === 'running' ? 0 : 1;
+}
+
+/** `hookline purge status [--json]`: the last run (GET /v1/purge-runs/latest) and the schedule. */
+export async function purgeStatus(args: string[], out: Out): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true });
+  const { data: run } = await ApiClient.fromEnvironment().call<PurgeRunRead>('GET', '/v1/purge-runs/latest');
+  if (values.json) out(JSON.stringify(run, null, 2));
+  else for (const line of describeRun(run)) out(line);
+  return 0;
+}
+
+function describeProgress(run: PurgeRunRead): string {
+  const d = run.deleted;
+  if (!d) return run.status;
+  return (
+    `${d.deliveries} deliveries, ${d.attempts} attempts, ${d.events} events, ${d.replayJobs} replay jobs, ` +
+    `${d.webhookSecrets} expired secrets, ${d.apiKeys} revoked keys deleted`
+  );
+}
+
+function describeRun(run: PurgeRunRead): string[] {
+  const took = run.closedAt ? ` in ${((Date.parse(run.closedAt) - Date.parse(run.startedAt)) / 1000).toFixed(1)} s` : '';
+  const lines = [
+    `purge ${run.workflowId}: ${run.status}${took} (started ${run.startedAt}${run.stage && run.status === 'running' ? `, now at ${run.stage}` : ''})`,
+    `  ${describeProgress(run)}${run.vacuumed?.length ? `; vacuumed ${run.vacuumed.join(', ')}` : ''}`,
+  ];
+  const every = run.schedule.everyMs === null ? '' : ` every ${formatDurationList([run.schedule.everyMs])}`;
+  lines.push(`  schedule ${run.schedule.scheduleId}${every}${run.schedule.paused ? ' (paused)' : ''}; next run ${run.schedule.nextRunAt ?? 'none'}`);
+  lines.push(`  ${run.temporal.uiUrl}`);
+  return lines;
 }
 
 /** Columns padded to their widest cell; the last one is left as it is. */

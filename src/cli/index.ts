@@ -1,14 +1,14 @@
 /**
  * `hookline`: the operator's command line.
  *
- * `webhooks` and `deliveries` talk to a running API (HOOKLINE_URL with ADMIN_TOKEN), so they go
+ * `webhooks`, `deliveries` and `purge` talk to a running API (HOOKLINE_URL with ADMIN_TOKEN), so they go
  * through the same validation, tenancy and Temporal signalling as every other client and need no
  * database or Temporal credentials. `doctor` checks the infrastructure directly, because it must
  * work when the API does not: configuration, Postgres and migrations, Temporal, the namespace and
  * the search attributes, and (when HOOKLINE_URL is set) the API's readiness.
  */
 import { ConfigError } from '../config.js';
-import { deliveriesReplay, webhooksList } from './commands.js';
+import { deliveriesReplay, purgeRun, purgeStatus, webhooksList } from './commands.js';
 import { doctor } from './doctor.js';
 import { CliError } from './errors.js';
 import { secretsReseal } from './secrets.js';
@@ -17,10 +17,12 @@ const USAGE = `usage: hookline <command>
 
   webhooks list [--community ID] [--json]   list webhooks (all communities, or one)
   deliveries replay <delivery id>           replay one delivery (any final status)
+  purge run [--wait] [--json]               run the retention purge now; --wait prints what it deleted
+  purge status [--json]                     the purge's last run and its schedule
   doctor                                    check configuration, Postgres, Temporal and search attributes
   secrets reseal                            re-seal every stored secret under SECRETS_KEY (after a key rotation)
 
-webhooks and deliveries call the API: HOOKLINE_URL (default http://localhost:$PORT) with ADMIN_TOKEN
+webhooks, deliveries and purge call the API: HOOKLINE_URL (default http://localhost:$PORT) with ADMIN_TOKEN
 (default: .data/admin-token, which npm start writes). doctor reads the same environment as the
 server (DATABASE_URL, TEMPORAL_*) and exits non-zero when a check fails. secrets reseal reads
 DATABASE_URL, SECRETS_KEY and SECRETS_KEY_PREVIOUS, is safe while the service runs, and can be run
@@ -32,6 +34,8 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
   try {
     if (command === 'webhooks' && sub === 'list') return await webhooksList(rest, out);
     if (command === 'deliveries' && sub === 'replay') return await deliveriesReplay(rest, out);
+    if (command === 'purge' && sub === 'run') return await purgeRun(rest, out);
+    if (command === 'purge' && sub === 'status') return await purgeStatus(rest, out);
     if (command === 'doctor') return await doctor(out);
     if (command === 'secrets' && sub === 'reseal') return await secretsReseal(rest, out);
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {

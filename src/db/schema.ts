@@ -3,10 +3,15 @@ import type { ColumnType, Generated } from 'kysely';
 /** Kysely's view of the tables in `migrations/`. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
+/** A column that may be left out of an insert (it is nullable or has a default). */
+type Optional<T> = ColumnType<T, T | undefined, T>;
+
 export interface CommunitiesTable {
   id: string;
   name: string;
   created_at: Timestamp;
+  /** Overrides RETENTION for the community's rows (migration 0006); null: the deployment's. */
+  retention_days: Optional<number | null>;
 }
 
 export interface ApiKeysTable {
@@ -86,8 +91,10 @@ export interface EventsTable {
   external_id: string | null;
   type: string;
   occurred_at: Timestamp;
-  data: ColumnType<unknown, string, string>;
+  /** null once expunged (DELETE /v1/events/:id) */
+  data: ColumnType<unknown, string, string | null>;
   created_at: Timestamp;
+  expunged_at: Optional<Date | null>;
 }
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';

@@ -197,6 +197,25 @@ export const deliveryMetrics: AttemptMetrics = {
   },
 };
 
+/** Rows the purge deleted for good (docs/retention.md), by table; counted once each statement has committed. */
+export const purgedRowsTotal = new Counter({
+  name: 'hookline_purged_rows_total',
+  help: 'Rows deleted by the retention purge, by table (counted when each delete statement commits)',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+
+/** What the purge activity reports after each delete statement. */
+export interface PurgeMetrics {
+  purged(table: string, rows: number): void;
+}
+
+export const purgeMetrics: PurgeMetrics = {
+  purged(table, rows) {
+    purgedRowsTotal.inc({ table }, rows);
+  },
+};
+
 export async function metricsText(): Promise<{ contentType: string; body: string }> {
   return { contentType: registry.contentType, body: await registry.metrics() };
 }

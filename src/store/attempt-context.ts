@@ -68,7 +68,8 @@ export async function loadAttemptContext(
     .selectFrom('deliveries as d')
     .leftJoin('attempts as a', (join) => join.onRef('a.delivery_id', '=', 'd.id').on('a.attempt_number', '=', attemptNumber))
     .leftJoin('webhooks as w', 'w.id', 'd.webhook_id')
-    .leftJoin('events as e', 'e.id', 'd.event_id')
+    // retention (DELETE /v1/events/:id): an expunged event reads as missing, so it is never sent
+    .leftJoin('events as e', (join) => join.onRef('e.id', '=', 'd.event_id').on('e.expunged_at', 'is', null))
     .select(['d.id', 'd.community_id', 'd.event_id', 'd.webhook_id', 'd.status'])
     .select(['a.started_at as a_started_at', 'a.response_status as a_response_status', 'a.response_headers as a_response_headers', 'a.error_code as a_error_code'])
     .select([

@@ -278,22 +278,26 @@ export async function releaseReplay(db: Db, deliveryId: string, at: Date): Promi
  * webhook takes the next place in its webhook's order: a replay goes after the deliveries waiting
  * at that moment (docs/flow-control.md#ordering).
  */
-export async function markReplayRequested(db: Db, scope: Scope, id: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom('deliveries')
-      .select(['webhook_id', 'ordering_seq'])
-      .where('id', '=', id)
-      .where(inScope(scope, 'community_id'))
-      .executeTakeFirst();
-    if (!row) return;
-    const seq = row.ordering_seq === null ? undefined : (await nextOrderingSeqs(trx, [row.webhook_id])).get(row.webhook_id);
-    await trx
-      .updateTable('deliveries')
-      .set({ status: 'pending', updated_at: new Date(), ...(seq !== undefined ? { ordering_seq: seq } : {}) })
-      .where('id', '=', id)
-      .execute();
-  });
+export async function markReplayRequested(db: Db, scope: Scope, id: string): Promise<boolean> {
+  return db.transaction().execute((trx) => markReplayRequestedIn(trx, scope, id));
+}
+
+/** markReplayRequested in the caller's transaction; false when the delivery is not in scope (or purged). */
+export async function markReplayRequestedIn(trx: Db, scope: Scope, id: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom('deliveries')
+    .select(['webhook_id', 'ordering_seq'])
+    .where('id', '=', id)
+    .where(inScope(scope, 'community_id'))
+    .executeTakeFirst();
+  if (!row) return false;
+  const seq = row.ordering_seq === null ? undefined : (await nextOrderingSeqs(trx, [row.webhook_id])).get(row.webhook_id);
+  await trx
+    .updateTable('deliveries')
+    .set({ status: 'pending', updated_at: new Date(), ...(seq !== undefined ? { ordering_seq: seq } : {}) })
+    .where('id', '=', id)
+    .execute();
+  return true;
 }
 
 export async function setDeliveryStatus(

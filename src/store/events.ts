@@ -11,8 +11,11 @@ export interface StoredEvent {
   communityId: string;
   type: string;
   occurredAt: string;
+  /** null once expunged */
   data: unknown;
   createdAt: string;
+  /** When DELETE /v1/events/:id erased its data (docs/retention.md#expunge), or null. */
+  expungedAt: string | null;
 }
 
 export interface DeliveryRef {
@@ -28,6 +31,8 @@ export type EventRow = {
   occurred_at: Date;
   data: unknown;
   created_at: Date;
+  /** Left out by readers that never see an expunged event (the attempt's, which skips them). */
+  expunged_at?: Date | null;
 };
 
 export function toEvent(row: EventRow): StoredEvent {
@@ -39,6 +44,7 @@ export function toEvent(row: EventRow): StoredEvent {
     occurredAt: row.occurred_at.toISOString(),
     data: row.data,
     createdAt: row.created_at.toISOString(),
+    expungedAt: row.expunged_at?.toISOString() ?? null,
   };
 }
 
@@ -54,11 +60,12 @@ export interface NewEvent {
   exceptWebhookId?: string | undefined;
 }
 
-/** Rows per insert of an event's deliveries (8 parameters each: 8,000 of Postgres' 65,535). */
+/** Rows per insert of an event's deliveries (9 parameters each: 9,000 of Postgres' 65,535). */
 export const DELIVERY_INSERT_CHUNK = 1000;
 
 export type RecordEventResult =
   | { outcome: 'created' | 'existing'; event: StoredEvent; deliveries: DeliveryRef[] }
+  /** the caller's id names another event, or an expunged one (its `expungedAt` is set: nothing left to compare) */
   | { outcome: 'conflict'; event: StoredEvent };
 
 /**
@@ -96,6 +103,7 @@ export async function recordEventIn(trx: Db, input: NewEvent): Promise<RecordEve
       .where('external_id', '=', input.externalId ?? null)
       .executeTakeFirstOrThrow();
     const event = toEvent(existing);
+    if (existing.expunged_at !== null) return { outcome: 'conflict', event };
     // occurredAt is left out: a retry that omitted it would default to a new "now".
     const same = existing.type === input.type && isDeepStrictEqual(existing.data, input.data);
     if (!same) return { outcome: 'conflict', event };
@@ -171,3 +179,4 @@ export async function getEvent(db: Db, scope: Scope, id: string): Promise<Stored
     .executeTakeFirst();
   return row && toEvent(row);
 }
+

@@ -105,7 +105,9 @@ async function insertReplayJob(db: Db, input: { communityId: string; webhookId: 
     .select(sql<number>`count(*)::int`.as('n'))
     .where('webhook_id', '=', input.webhookId)
     .where('status', '=', 'failed')
-    .where('created_at', '>=', input.since);
+    .where('created_at', '>=', input.since)
+    // retention: deliveries of expunged events are not replayed, so not counted
+    .where(sql<boolean>`not exists (select 1 from events e where e.id = deliveries.event_id and e.expunged_at is not null)`);
   if (input.until) count = count.where('created_at', '<', input.until);
   const { n } = await count.executeTakeFirstOrThrow();
   const now = new Date();
@@ -199,6 +201,8 @@ export async function claimReplayPage(
     .set({ status: 'pending', next_attempt_at: null, updated_at: new Date() })
     .where('id', 'in', rows.map((r) => r.id))
     .where('status', '=', 'failed')
+    // retention: a delivery of an expunged event is skipped (docs/retention.md#expunge)
+    .where(sql<boolean>`not exists (select 1 from events e where e.id = deliveries.event_id and e.expunged_at is not null)`)
     .returning(['id', 'community_id', 'webhook_id', 'event_type', 'attempt_count', 'ordering_seq'])
     .execute();
   await moveToEndOfOrder(db, job.webhookId, claimed.filter((c) => c.ordering_seq !== null).map((c) => c.id));

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { sql } from 'kysely';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.js';
@@ -125,5 +126,47 @@ describe('hookline webhooks and deliveries', () => {
     const usage = await run(['frobnicate']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('usage: hookline');
+  });
+});
+
+describe('hookline purge', () => {
+  it('runs the purge now and shows its last result', async () => {
+    const community = await hookline.newCommunity('CLI purge');
+    receiver.responder = () => ({ status: 200 });
+    await hookline.call('POST', '/v1/webhooks', { url: `${receiver.url}/cli-purge`, events: ['user.joined'] }, community.key);
+    const event = await hookline.call(
+      'POST',
+      '/v1/events',
+      { type: 'user.joined', data: { user: { id: 'u-purge', username: 'old' }, joinedAt: '2026-11-29T10:00:00.000Z' } },
+      community.key,
+    );
+    const eventId = event.body.data.event.id as string;
+    const deliveryId = event.body.data.deliveries[0].id as string;
+    const read = () => hookline.call('GET', `/v1/deliveries/${deliveryId}`, undefined, community.key);
+    await eventually(async () => ((await read()).body.data.status === 'succeeded' ? true : undefined));
+    // made 40 days old, past the default RETENTION of 30d
+    await hookline.db.updateTable('events').set({ created_at: sql<Date>`now() - interval '40 days'` }).where('id', '=', eventId).execute();
+    await hookline.db
+      .updateTable('deliveries')
+      .set({ created_at: sql<Date>`now() - interval '40 days'`, updated_at: sql<Date>`now() - interval '40 days'` })
+      .where('id', '=', deliveryId)
+      .execute();
+
+    const result = await run(['purge', 'run', '--wait']);
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    const scheduleId = `hookline-purge-${hookline.config.temporal.taskQueue}`;
+    expect(lines[0]).toMatch(new RegExp(`^purge ${scheduleId}-\\S+: completed in \\d+\\.\\d s \\(started `));
+    expect(lines[1]).toMatch(/^  [1-9]\d* deliveries, [1-9]\d* attempts, [1-9]\d* events, \d+ replay jobs, \d+ expired secrets, \d+ revoked keys deleted; vacuumed deliveries, attempts, events/);
+    expect(lines[2]).toMatch(new RegExp(`^  schedule ${scheduleId} every 1h; next run \\d{4}-`));
+    expect((await read()).status).toBe(404);
+    expect((await hookline.call('GET', `/v1/events/${eventId}`, undefined, community.key)).status).toBe(404);
+
+    const status = await run(['purge', 'status']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout.split('\n')[0]).toBe(lines[0]);
+    const json = JSON.parse((await run(['purge', 'status', '--json'])).stdout);
+    expect(json).toMatchObject({ status: 'completed', stage: 'done', schedule: { scheduleId } });
+    expect(json.deleted.deliveries).toBeGreaterThanOrEqual(1);
   });
 });

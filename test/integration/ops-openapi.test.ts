@@ -143,6 +143,14 @@ describe('OpenAPI document', () => {
     const job = await hookline.call('POST', `/v1/webhooks/${webhookId}/replay`, { since: new Date(Date.now() - 3_600_000).toISOString() }, token);
     expectDocumented('post', '/v1/webhooks/:id/replay', job);
     expectDocumented('get', '/v1/replay-jobs/:id', await hookline.call('GET', `/v1/replay-jobs/${job.body.data.id}`, undefined, token));
+
+    // retention (docs/retention.md)
+    expectDocumented('patch', '/v1/communities/:communityId', await hookline.call('PATCH', `/v1/communities/${communityId}`, { retentionDays: 90 }));
+    const expunged = await hookline.call('DELETE', `/v1/events/${event.body.data.event.id}`, {}, token);
+    expectDocumented('delete', '/v1/events/:id', expunged);
+    expect(expunged.body.data.data).toBeNull();
+    expectDocumented('post', '/v1/purge-runs', await hookline.call('POST', '/v1/purge-runs', {}));
+    expectDocumented('get', '/v1/purge-runs/latest', await hookline.call('GET', '/v1/purge-runs/latest'));
   });
 
   it('serves a docs page that works offline: every asset it loads comes from this server', async () => {

@@ -38,12 +38,12 @@ const inputOf = (file: string) => {
 beforeAll(() => installTestRuntime());
 
 describe('saved workflow histories', () => {
-  it('cover every shape of a delivery, before and after local attempts, and a bulk replay job', () => {
+  it('cover every shape of a delivery, before and after local attempts, a bulk replay job and a purge', () => {
     expect(files).toEqual(
       expect.arrayContaining(
         GENERATIONS.flatMap((dir) => DELIVERY_SHAPES.map((shape) => `${dir}delivery-${shape}.json`))
           .concat(FLOW_SHAPES.map((shape) => `delivery-${shape}.json`))
-          .concat('replay-job.json'),
+          .concat('replay-job.json', 'purge.json'),
       ),
     );
   });
@@ -82,6 +82,11 @@ describe('saved workflow histories', () => {
       'activityTaskStarted',
       'activityTaskCompleted',
     ]);
+  });
+
+  it('of a purge hold its steps and its vacuum as activity tasks', () => {
+    const activities = (load('purge.json').events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(activities).toEqual(['purgeStep', 'purgeVacuum']);
   });
 
   it('replay against the current workflow code', async () => {

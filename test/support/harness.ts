@@ -11,6 +11,7 @@ import { createDb, type Db } from '../../src/db/database.js';
 import { dropDatabase, ensureDatabase } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/logger.js';
 import { SecretBox } from '../../src/security/secret-box.js';
+import { purgeScheduleId } from '../../src/temporal/purge.js';
 import { startWorker, type RunningWorker, WORKFLOWS_PATH } from '../../src/worker.js';
 
 /**
@@ -127,6 +128,8 @@ export async function startHookline(env: Record<string, string> = {}, options: H
     },
     async stop() {
       await Promise.all(workers.map((w) => w.shutdown()));
+      // every worker made this file's purge schedule; the suite's Temporal outlives the file
+      await temporal.schedule.getHandle(purgeScheduleId(config.temporal.taskQueue)).delete().catch(() => {});
       await api.close();
       await temporal.connection.close();
       await db.destroy();

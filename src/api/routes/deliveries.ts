@@ -3,11 +3,11 @@ import {
   latestAttemptsOf,
   listAttemptsPage,
   listDeliveries,
-  markReplayRequested,
   releaseReplay,
   reserveReplay,
   setDeliveryStatus,
 } from '../../store/deliveries.js';
+import { markReplayUnlessExpunged } from '../../store/expunge.js';
 import { encodeAttemptCursor } from '../../store/pagination.js';
 import { communityScope } from '../../store/scope.js';
 import { replayDeliveryWorkflow } from '../../temporal/deliveries.js';
@@ -91,7 +91,7 @@ export const deliveryRoutes = [
     description: 'At most REPLAYS_PER_DELIVERY_PER_HOUR (10) replays of one delivery in any hour; then 429 with Retry-After.',
     body: emptyBody,
     response: { status: 202, description: 'replay started', data: Delivery },
-    errors: [400, 401, 404, 429, 503],
+    errors: [400, 401, 404, 409, 429, 503],
     handler: async ({ params, scope, deps }) => {
       const { db, config, temporal } = deps;
       const delivery = await getDelivery(db, scope, params.id!);
@@ -109,8 +109,20 @@ export const deliveryRoutes = [
           { 'retry-after': String(seconds) },
         );
       }
-      // pending first, so an attempt that lands right after the signal is not overwritten
-      await markReplayRequested(db, scope, delivery.id);
+      // pending first, so an attempt that lands right after the signal is not overwritten; not
+      // when its event was expunged (docs/retention.md#expunge), and not once purged
+      const marked = await markReplayUnlessExpunged(db, scope, delivery);
+      if (marked.outcome !== 'marked') {
+        // a replay that is not made does not count
+        await releaseReplay(db, delivery.id, reservation.at);
+        if (marked.outcome === 'missing') throw notFound('delivery');
+        throw new ApiError(
+          409,
+          `delivery ${delivery.id} cannot be replayed: its event ${delivery.eventId} was expunged at ${marked.expungedAt.toISOString()}, so there is nothing left to send`,
+          'An expunged event is never sent again. Emit a new event if its receiver still needs one.',
+          [{ field: 'eventId', message: 'expunged' }],
+        );
+      }
       try {
         await replayDeliveryWorkflow(temporal, config, delivery);
       } catch {

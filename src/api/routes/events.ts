@@ -3,11 +3,13 @@ import { dispatchOrLeaveToSweeper } from '../../delivery/dispatch.js';
 import { communityExists } from '../../store/communities.js';
 import { listDeliveries, listUndispatchedOfEvent } from '../../store/deliveries.js';
 import { getEvent, recordEvent } from '../../store/events.js';
+import { expungeEvent } from '../../store/expunge.js';
+import { signalDeliveries } from '../../temporal/deliveries.js';
 import { actingCommunity } from '../auth.js';
 import { ApiError, notFound } from '../envelope.js';
 import { Delivery, Event, EventAccepted } from '../responses.js';
 import { defineRoute } from '../route.js';
-import { createEventBody } from '../schemas.js';
+import { createEventBody, emptyBody } from '../schemas.js';
 import { parseWith } from '../validate.js';
 import { presentDelivery, presentEvent, presentEventAccepted } from './present.js';
 
@@ -56,6 +58,14 @@ export const eventRoutes = [
         occurredAt: body.occurredAt ? new Date(body.occurredAt) : new Date(),
         data,
       });
+      if (result.outcome === 'conflict' && result.event.expungedAt) {
+        throw new ApiError(
+          409,
+          `event id ${body.id} belongs to ${result.event.id}, which was expunged at ${result.event.expungedAt}`,
+          'An expunged event is not delivered again; use a new id for a new event.',
+          [{ field: 'id', message: `already used by ${result.event.id} (expunged)` }],
+        );
+      }
       if (result.outcome === 'conflict') {
         throw new ApiError(
           409,
@@ -93,6 +103,29 @@ export const eventRoutes = [
       if (!event) throw notFound('event');
       const deliveries = await listDeliveries(deps.db, scope, { eventId: event.id }, { limit: EVENT_DELIVERIES_SHOWN });
       return { status: 200, data: { ...presentEvent(event), deliveries: deliveries.items.map((d) => presentDelivery(d, deps.config)) } };
+    },
+  }),
+
+  defineRoute({
+    method: 'delete',
+    path: '/v1/events/:id',
+    access: 'community',
+    tag,
+    summary: "Expunge an event: its data is erased for good and its pending deliveries are cancelled",
+    description:
+      'The event reads afterwards with `data: null` and `expungedAt`. Its deliveries and their attempts stay (what was sent when, and what each receiver answered); the pending ones are cancelled and none is sent again: a replay answers 409, a bulk replay skips them. Idempotent. By Hookline id or by your own `id`. See docs/retention.md#expunge.',
+    body: emptyBody,
+    response: { status: 200, description: 'the expunged event with its deliveries', data: Event.extend({ deliveries: Delivery.array() }) },
+    handler: async ({ params, scope, deps }) => {
+      const expunged = await expungeEvent(deps.db, scope, params.id!);
+      if (!expunged) throw notFound('event');
+      // the rows say cancelled already; an attempt that wakes finds that and sends nothing, so a
+      // workflow that misses this signal (Temporal unreachable) still ends without sending
+      await signalDeliveries(deps.temporal, expunged.cancelled, 'cancel').catch((error: unknown) =>
+        deps.logger.warn({ err: error, eventId: expunged.event.id }, 'expunge: could not signal every cancelled delivery; their next attempt finds them cancelled'),
+      );
+      const deliveries = await listDeliveries(deps.db, scope, { eventId: expunged.event.id }, { limit: EVENT_DELIVERIES_SHOWN });
+      return { status: 200, data: { ...presentEvent(expunged.event), deliveries: deliveries.items.map((d) => presentDelivery(d, deps.config)) } };
     },
   }),
 ];

@@ -5,6 +5,7 @@ import { communityRoutes } from './communities.js';
 import { deliveryRoutes } from './deliveries.js';
 import { eventRoutes } from './events.js';
 import { operationRoutes } from './operations.js';
+import { purgeRunRoutes } from './purge-runs.js';
 import { replayJobRoutes } from './replay-jobs.js';
 import { webhookRoutes } from './webhooks.js';
 
@@ -22,4 +23,5 @@ export const API_ROUTES: readonly RouteDefinition[] = [
   ...webhookRoutes,
   ...replayJobRoutes,
   ...deliveryRoutes,
+  ...purgeRunRoutes,
 ];

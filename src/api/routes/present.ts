@@ -4,6 +4,7 @@ import type { DeliveryRef, StoredEvent } from '../../store/events.js';
 import { encodeAttemptCursor } from '../../store/pagination.js';
 import type { ReplayJob } from '../../store/replay-jobs.js';
 import { deliveryWorkflowId } from '../../temporal/deliveries.js';
+import type { PurgeRun, PurgeSchedule } from '../../temporal/purge.js';
 import { replayJobWorkflowId } from '../../temporal/replay-jobs.js';
 
 /** How the API shows its resources; one place, so every route shows them alike. */
@@ -16,6 +17,7 @@ export function presentEvent(event: StoredEvent) {
     occurredAt: event.occurredAt,
     data: event.data,
     createdAt: event.createdAt,
+    expungedAt: event.expungedAt,
   };
 }
 
@@ -57,4 +59,21 @@ export function presentDelivery(delivery: Delivery, config: Pick<Config, 'tempor
 
 export function presentReplayJob(job: ReplayJob, config: Pick<Config, 'temporal'>) {
   return { ...job, temporal: workflowLink(config, replayJobWorkflowId(job.id)) };
+}
+
+export function presentPurgeRun(run: PurgeRun, schedule: PurgeSchedule, config: Pick<Config, 'temporal'>) {
+  const progress = run.progress;
+  return {
+    workflowId: run.workflowId,
+    status: run.status,
+    startedAt: run.startedAt,
+    closedAt: run.closedAt,
+    stage: progress?.position.stage ?? null,
+    deleted: progress?.deleted ?? null,
+    batches: progress?.batches ?? null,
+    communities: progress?.communities ?? null,
+    vacuumed: progress?.vacuumed ?? null,
+    schedule,
+    temporal: workflowLink(config, run.workflowId),
+  };
 }
