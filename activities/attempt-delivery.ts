@@ -155,7 +155,6 @@ export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
         isOperational(event.type) ? undefined : operationalNotice(webhook, delivery, event, input.attemptNumber, run, next, now()),
       );
       await admit(woken);
-      if (operationalQueued) await emitOperationalEvents({ db, temporal: deps.temporal, config, logger: log });
       if (disabledForFailing) log.warn({ webhookId: webhook.id }, 'webhook disabled: every attempt has failed for WEBHOOK_DISABLE_AFTER');
       deps.metrics?.attemptRecorded({ event, attemptNumber: input.attemptNumber, startedAt, run, next });
       log.info(
@@ -168,6 +167,8 @@ export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
         },
         'attempt recorded',
       );
+      // after the attempt is counted: what it caused is told to the community's other webhooks
+      if (operationalQueued) await emitOperationalEvents({ db, temporal: deps.temporal, config, logger: log });
       return { kind: 'attempted', next, responseStatus: run.record.responseStatus };
     },
   };

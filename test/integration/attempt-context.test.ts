@@ -198,7 +198,7 @@ describe('recordAttemptOutcome', () => {
     const f = await fixture();
     const at = new Date('2026-11-29T12:00:01.000Z');
     const first = await record(f.deliveryId, 1, at, 200, { id: f.webhook.id, outcome: 'succeeded', disableAfterMs: DAY });
-    expect(first).toEqual({ inserted: true, disabledForFailing: false, woken: [] });
+    expect(first).toEqual({ inserted: true, disabledForFailing: false, woken: [], operationalQueued: false });
     expect(await deliveryRow(f.deliveryId)).toEqual({ status: 'succeeded', attempt_count: 1, last_attempt_at: at, next_attempt_at: null });
 
     const again = await record(f.deliveryId, 1, at, 500, { id: f.webhook.id, outcome: 'failed', disableAfterMs: DAY });
@@ -228,7 +228,7 @@ describe('recordAttemptOutcome', () => {
     const f = await fixture();
     const t0 = new Date('2026-11-29T12:00:00.000Z');
     const outcome: WebhookOutcome = { id: f.webhook.id, outcome: 'failed', disableAfterMs: DAY };
-    expect(await record(f.deliveryId, 1, t0, 503, outcome)).toEqual({ inserted: true, disabledForFailing: false, woken: [] });
+    expect(await record(f.deliveryId, 1, t0, 503, outcome)).toEqual({ inserted: true, disabledForFailing: false, woken: [], operationalQueued: false });
     expect(await webhookRow(f.webhook.id)).toMatchObject({ active: true, disabled_reason: null, failing_since: t0 });
 
     expect((await record(f.deliveryId, 2, new Date(t0.getTime() + DAY - 1), null, outcome)).disabledForFailing).toBe(false);
@@ -273,7 +273,7 @@ describe('recordAttemptOutcome', () => {
       outcome: 'gone',
       disableAfterMs: DAY,
     });
-    expect(result).toEqual({ inserted: true, disabledForFailing: false, woken: [] });
+    expect(result).toEqual({ inserted: true, disabledForFailing: false, woken: [], operationalQueued: false });
     expect(await webhookRow(f.webhook.id)).toMatchObject({ active: false, disabled_reason: 'gone', failing_since: null });
     expect(await deliveryRow(f.deliveryId)).toMatchObject({ status: 'failed', attempt_count: 1, next_attempt_at: null });
   });
@@ -308,7 +308,7 @@ describe('recordAttemptOutcome', () => {
       // the delivery row is free: this does not wait (it would time out, or deadlock, otherwise)
       await other.query(`update deliveries set status = 'cancelled', next_attempt_at = null where id = $1 and status = 'pending'`, [f.deliveryId]);
       await other.query('commit');
-      expect(await recording).toEqual({ inserted: true, disabledForFailing: false, woken: [] });
+      expect(await recording).toEqual({ inserted: true, disabledForFailing: false, woken: [], operationalQueued: false });
     } finally {
       await other.end();
     }

@@ -278,14 +278,26 @@ describe('GET /v1/event-types', () => {
     const answer = await hookline.call('GET', '/v1/event-types', undefined, community.key);
     expect(answer.status).toBe(200);
     const catalog = answer.body.data as Array<{ type: string; name: string; schemaName: string; source: boolean; schema: any; example: unknown }>;
-    expect(catalog.map((t) => t.type)).toEqual(['user.joined', 'user.visited', 'message.posted', 'channel.message.posted', 'store.item.purchased', 'webhook.test']);
+    expect(catalog.map((t) => t.type)).toEqual([
+      'user.joined',
+      'user.visited',
+      'message.posted',
+      'channel.message.posted',
+      'store.item.purchased',
+      'webhook.test',
+      'webhook.disabled',
+      'webhook.enabled',
+      'delivery.failed',
+    ]);
     const byType = new Map(catalog.map((t) => [t.type, t]));
     expect(byType.get('user.joined')).toMatchObject({ name: 'User Joins Server', schemaName: 'UserJoinedCommunityEvent', source: true });
     expect(byType.get('user.visited')).toMatchObject({ name: 'User Visits server', schemaName: 'UserVisitedCommunityEvent', source: true });
     expect(byType.get('message.posted')).toMatchObject({ name: 'New Message Posted Anywhere', schemaName: 'ChannelMessagePostedEvent', source: true });
     expect(byType.get('channel.message.posted')).toMatchObject({ name: 'New Message Posted To channel', schemaName: 'ChannelMessagePostedEvent', source: false });
     expect(byType.get('store.item.purchased')).toMatchObject({ name: 'Purchased Store Item', schemaName: 'PurchasedStoreItemEvent', source: true });
-    expect(byType.get('webhook.test')).toMatchObject({ source: false });
+    expect(byType.get('webhook.test')).toMatchObject({ source: false, operational: false });
+    for (const type of ['webhook.disabled', 'webhook.enabled', 'delivery.failed']) expect(byType.get(type)).toMatchObject({ source: false, operational: true });
+    expect(byType.get('user.joined')).toMatchObject({ operational: false });
 
     // The catalog's required fields (docs/api.md#event-catalog), as JSON Schema says them
     const sorted = (list: string[]) => [...list].sort();
