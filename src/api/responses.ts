@@ -46,6 +46,7 @@ export const Webhook = z
     maxConcurrency: z.number().int(),
     rateLimitPerSecond: z.number().nullable(),
     ordering: z.enum(['none', 'fifo']),
+    headerNames: z.array(z.string()).describe('names of its custom request headers; their values are never returned'),
     flow: z
       .object({
         inFlight: z.number().int().describe('attempts holding a slot now, across every worker'),

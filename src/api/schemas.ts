@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { customHeaderProblems, MAX_CUSTOM_HEADER_VALUE, MAX_CUSTOM_HEADERS } from '../wire/custom-headers.js';
 import { DELIVERED_TYPES, EVENT_TYPES, OPERATIONAL_TYPES, SOURCE_TYPES, SUBSCRIBABLE_TYPES, subscriptionProblem } from '../catalog/event-types.js';
 import { DELIVERY_STATUSES } from '../store/deliveries.js';
 import { ENCRYPTION_ALGORITHMS } from '../wire/encrypt.js';
@@ -34,6 +35,16 @@ const encryption = z
     }
   });
 
+/** Custom request headers (docs/api.md#custom-headers): each rule of src/wire/custom-headers.ts, named by the header. */
+function headersRule(headers: Record<string, string | null>, ctx: z.RefinementCtx) {
+  const set = Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== null));
+  for (const problem of customHeaderProblems(set)) ctx.addIssue({ code: 'custom', path: problem.name ? [problem.name] : [], message: problem.message });
+}
+const headersDescription =
+  `custom request headers sent on every attempt, {name: value}: at most ${MAX_CUSTOM_HEADERS}, names [A-Za-z0-9-]{1,64}, ` +
+  `values printable ASCII up to ${MAX_CUSTOM_HEADER_VALUE} characters; Hookline's own headers, host, content-length, connection ` +
+  'and transfer-encoding are refused. Values are sealed at rest and never returned (read back headerNames).';
+
 const webhookFields = {
   url: z.string().min(1).max(2048),
   description: z.string().max(500).nullable().optional(),
@@ -50,6 +61,7 @@ const webhookFields = {
   maxConcurrency: z.number().int().min(1).max(100).describe('attempts in flight to this webhook at once, across every worker'),
   rateLimitPerSecond: z.number().min(0.1).max(1000).nullable().describe('attempts started per second; null for no limit'),
   ordering: z.enum(['none', 'fifo']).describe('fifo: one attempt at a time, in the order the events were accepted'),
+  headers: z.record(z.string(), z.string()).superRefine(headersRule).describe(headersDescription),
 };
 
 /** The catalog's rule for subscription-only types (channel.message.posted needs channelIds). */
@@ -67,6 +79,7 @@ export const createWebhookBody = z
     maxConcurrency: webhookFields.maxConcurrency.default(10),
     rateLimitPerSecond: webhookFields.rateLimitPerSecond.default(null),
     ordering: webhookFields.ordering.default('none'),
+    headers: webhookFields.headers.optional(),
   })
   .superRefine((value, ctx) => {
     subscriptionRule(value, ctx);
@@ -87,6 +100,12 @@ export const updateWebhookBody = z
     maxConcurrency: webhookFields.maxConcurrency.optional(),
     rateLimitPerSecond: webhookFields.rateLimitPerSecond.optional(),
     ordering: webhookFields.ordering.optional(),
+    headers: z
+      .record(z.string(), z.string().nullable())
+      .superRefine(headersRule)
+      .nullable()
+      .optional()
+      .describe('a merge patch of the custom headers: a name with a value sets it, a name with null removes it, a name left out keeps its value; null removes them all'),
   })
   .refine((v) => Object.keys(v).length > 0, { message: 'give at least one field to change' });
 

@@ -36,6 +36,7 @@ export async function secretsReseal(args: string[], out: (line: string) => void)
       `${what}: ${c.checked} checked, ${c.resealed} re-sealed, ${c.current} already under SECRETS_KEY, ${c.changed} changed meanwhile (left as written), ${c.unreadable} unreadable`;
     out(line('signing secrets', report.webhookSecrets));
     out(line('encryption keys', report.encryptionKeys));
+    out(line('custom headers', report.customHeaders));
     if (report.unreadable.length > 0) {
       for (const where of report.unreadable) out(`unreadable: ${where}`);
       out('some values open with neither SECRETS_KEY nor SECRETS_KEY_PREVIOUS: keep SECRETS_KEY_PREVIOUS, find the key that sealed them, or rotate those webhooks\' secrets');

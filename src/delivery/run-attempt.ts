@@ -49,6 +49,7 @@ export async function runAttempt(input: RunAttemptInput): Promise<AttemptRun> {
     encryption: webhook.encryption,
     secrets: webhook.secrets,
     signedAt: input.startedAt,
+    customHeaders: webhook.headers,
   });
   if (request.kind === 'failed') return notSent(webhook.url, request.code, request.message);
 
@@ -59,7 +60,7 @@ export async function runAttempt(input: RunAttemptInput): Promise<AttemptRun> {
     ? await sendWebhook(input.http, webhook.url, request.headers, request.body, input.delivery.timeoutMs)
     : ({ kind: 'error', code: 'blocked_destination', message: urlCheck.message, durationMs: 0 } as const);
 
-  const common = { durationMs: sent.durationMs, requestUrl: webhook.url, requestHeaders: request.headers };
+  const common = { durationMs: sent.durationMs, requestUrl: webhook.url, requestHeaders: request.recordedHeaders };
   if (sent.kind === 'error') {
     return {
       outcome: { kind: 'no_response', code: sent.code },

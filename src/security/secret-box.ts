@@ -17,7 +17,8 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:
  * it, and add the column to the re-seal walk (src/store/reseal.ts).
  * - `webhooks.encryption_key_sealed`: bound to the webhook's id (its own row);
  * - `webhook_secrets.secret_sealed`: bound to the row's `webhook_id`: the rows of one webhook are
- *   its signing secrets, alike by design, and a copy into another webhook's row does not open.
+ *   its signing secrets, alike by design, and a copy into another webhook's row does not open;
+ * - `webhooks.headers_sealed` (custom headers, a JSON map): bound to the webhook's id.
  *
  * `v1.<base64(iv ‖ ciphertext ‖ tag)>` is the older format, sealed under the key without associated
  * data: it still opens (under either key), and `hookline secrets reseal` turns every one into v2.
@@ -25,6 +26,7 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:
 export const SEALED = {
   webhookEncryptionKey: (webhookId: string) => `hookline:webhooks.encryption_key_sealed:${webhookId}`,
   webhookSecret: (webhookId: string) => `hookline:webhook_secrets.secret_sealed:${webhookId}`,
+  webhookHeaders: (webhookId: string) => `hookline:webhooks.headers_sealed:${webhookId}`,
 } as const;
 
 const KEY_ID_BYTES = 6; // 8 base64url characters

@@ -5,7 +5,7 @@ import type { DeliveryStatus } from '../db/schema.js';
 import { SEALED, type SecretBox } from '../security/secret-box.js';
 import type { EncryptionAlgorithm } from '../wire/encrypt.js';
 import { type StoredEvent, toEvent } from './events.js';
-import type { WebhookForDelivery } from './webhooks.js';
+import { openHeaders, type WebhookForDelivery } from './webhooks.js';
 
 /**
  * The database side of one delivery attempt, in two statements: one before the POST
@@ -81,6 +81,7 @@ export async function loadAttemptContext(
       'w.deleted_at as w_deleted_at',
       'w.encryption_algorithm as w_encryption_algorithm',
       'w.encryption_key_sealed as w_encryption_key_sealed',
+      'w.headers_sealed as w_headers_sealed',
     ])
     .select((eb) =>
       sql<string[]>`array(${eb
@@ -134,7 +135,7 @@ export async function loadAttemptContext(
             format: row.w_format,
             active: row.w_active,
             deleted: row.w_deleted_at !== null,
-            ...openSealed(box, row.w_encryption_algorithm, row.w_encryption_key_sealed, row.w_secrets_sealed, row.w_id),
+            ...openSealed(box, row.w_encryption_algorithm, row.w_encryption_key_sealed, row.w_secrets_sealed, row.w_headers_sealed, row.w_id),
           },
     event:
       row.e_id === null || row.e_community_id === null || row.e_type === null || row.e_occurred_at === null || row.e_created_at === null
@@ -183,26 +184,34 @@ function openSealed(
   algorithm: EncryptionAlgorithm | null,
   keySealed: string | null,
   secretsSealed: string[],
+  headersSealed: string | null,
   webhookId: string,
-): Pick<WebhookForDelivery, 'encryption' | 'secrets' | 'unreadable'> {
+): Pick<WebhookForDelivery, 'encryption' | 'secrets' | 'headers' | 'unreadable'> {
   // sealed values are bound to their webhook (src/security/secret-box.ts, SEALED)
   const keyBinding = SEALED.webhookEncryptionKey(webhookId);
+  const opens = (open: () => unknown) => {
+    try {
+      open();
+      return true;
+    } catch {
+      return false;
+    }
+  };
   try {
     return {
       encryption: algorithm && keySealed ? { algorithm, key: box.open(keySealed, keyBinding) } : null,
       secrets: secretsSealed.map((s) => box.open(s, SEALED.webhookSecret(webhookId))),
+      headers: openHeaders(box, webhookId, headersSealed),
       unreadable: null,
     };
   } catch {
-    const what = (() => {
-      try {
-        if (algorithm && keySealed) box.open(keySealed, keyBinding);
-        return 'a signing secret';
-      } catch {
-        return 'the encryption key';
-      }
-    })();
-    return { encryption: null, secrets: [], unreadable: what };
+    const what =
+      algorithm && keySealed && !opens(() => box.open(keySealed, keyBinding))
+        ? 'the encryption key'
+        : !opens(() => openHeaders(box, webhookId, headersSealed))
+          ? 'the custom headers'
+          : 'a signing secret';
+    return { encryption: null, secrets: [], headers: {}, unreadable: what };
   }
 }
 

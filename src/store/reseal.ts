@@ -28,6 +28,7 @@ export interface ResealCounts {
 export interface ResealReport {
   webhookSecrets: ResealCounts;
   encryptionKeys: ResealCounts;
+  customHeaders: ResealCounts;
   /** Where each unreadable value is, e.g. `webhook_secrets id 12 (webhook wh_…)`. */
   unreadable: string[];
 }
@@ -42,7 +43,7 @@ const emptyCounts = (): ResealCounts => ({ checked: 0, resealed: 0, current: 0, 
 
 export async function resealAll(db: Db, box: SecretBox, options: ResealOptions = {}): Promise<ResealReport> {
   const batchSize = options.batchSize ?? 100;
-  const report: ResealReport = { webhookSecrets: emptyCounts(), encryptionKeys: emptyCounts(), unreadable: [] };
+  const report: ResealReport = { webhookSecrets: emptyCounts(), encryptionKeys: emptyCounts(), customHeaders: emptyCounts(), unreadable: [] };
 
   // signing secrets, by their identity id
   let afterSecret = '0';
@@ -77,40 +78,53 @@ export async function resealAll(db: Db, box: SecretBox, options: ResealOptions =
     afterSecret = String(rows[rows.length - 1]!.id);
   }
 
-  // encryption keys, by webhook id (deleted webhooks too: every sealed value moves to the new key)
-  let afterWebhook = '';
+  // the sealed columns of webhooks, by webhook id (deleted webhooks too: every sealed value moves to the new key)
+  await resealWebhookColumn(db, box, 'encryption_key_sealed', SEALED.webhookEncryptionKey, report.encryptionKeys, report, batchSize, options);
+  await resealWebhookColumn(db, box, 'headers_sealed', SEALED.webhookHeaders, report.customHeaders, report, batchSize, options);
+  return report;
+}
+
+async function resealWebhookColumn(
+  db: Db,
+  box: SecretBox,
+  column: 'encryption_key_sealed' | 'headers_sealed',
+  binding: (webhookId: string) => string,
+  counts: ResealCounts,
+  report: ResealReport,
+  batchSize: number,
+  options: ResealOptions,
+): Promise<void> {
+  let after = '';
   for (;;) {
     const rows = await db
       .selectFrom('webhooks')
-      .select(['id', 'encryption_key_sealed'])
-      .where('encryption_key_sealed', 'is not', null)
-      .where('id', '>', afterWebhook)
+      .select(['id', column])
+      .where(column, 'is not', null)
+      .where('id', '>', after)
       .orderBy('id')
       .limit(batchSize)
       .execute();
     for (const row of rows) {
-      const sealed = row.encryption_key_sealed!;
-      const counts = report.encryptionKeys;
-      const next = resealed(box, sealed, SEALED.webhookEncryptionKey(row.id), counts);
+      const sealed = (row as Record<string, string | null>)[column]!;
+      const next = resealed(box, sealed, binding(row.id), counts);
       if (next === undefined) {
-        report.unreadable.push(`webhooks.encryption_key_sealed of ${row.id}`);
+        report.unreadable.push(`webhooks.${column} of ${row.id}`);
         continue;
       }
       if (next === null) continue;
       await options.beforeUpdate?.({ table: 'webhooks', id: row.id });
       const updated = await db
         .updateTable('webhooks')
-        .set({ encryption_key_sealed: next })
+        .set({ [column]: next })
         .where('id', '=', row.id)
-        .where('encryption_key_sealed', '=', sealed)
+        .where(column, '=', sealed)
         .executeTakeFirst();
       if (updated.numUpdatedRows > 0n) counts.resealed++;
       else counts.changed++;
     }
     if (rows.length < batchSize) break;
-    afterWebhook = rows[rows.length - 1]!.id;
+    after = rows[rows.length - 1]!.id;
   }
-  return report;
 }
 
 /** The value re-sealed, null when it is current already, undefined when it does not open (counted). */

@@ -4,6 +4,7 @@ import type { WebhookOrdering, WebhooksTable } from '../db/schema.js';
 import { newId } from '../ids.js';
 import { SEALED, type SecretBox } from '../security/secret-box.js';
 import { newSigningSecret } from '../security/tokens.js';
+import { customHeaderProblems, mergeCustomHeaders } from '../wire/custom-headers.js';
 import type { EncryptionAlgorithm } from '../wire/encrypt.js';
 import { type Flow, flowOf } from './flow.js';
 import { queueOperationalEvent } from './operational-outbox.js';
@@ -30,6 +31,8 @@ export interface Webhook {
   rateLimitPerSecond: number | null;
   /** `fifo`: its deliveries are attempted one at a time, in the order their events were accepted. */
   ordering: WebhookOrdering;
+  /** The names of its custom request headers; their values are never read back. */
+  headerNames: string[];
   flow: Flow;
   createdAt: string;
   updatedAt: string;
@@ -52,6 +55,8 @@ export interface WebhookInput {
   maxConcurrency?: number | undefined;
   rateLimitPerSecond?: number | null | undefined;
   ordering?: WebhookOrdering | undefined;
+  /** Custom request headers, validated by the caller (src/wire/custom-headers.ts). */
+  headers?: Record<string, string> | undefined;
 }
 
 type WebhookRow = Selectable<WebhooksTable>;
@@ -77,6 +82,7 @@ function toWebhook(row: WebhookRow, flow: Flow): Webhook {
     maxConcurrency: row.max_concurrency,
     rateLimitPerSecond: row.rate_limit_per_second,
     ordering: row.ordering,
+    headerNames: row.header_names,
     flow,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
@@ -89,6 +95,21 @@ function encryptionColumns(box: SecretBox, webhookId: string, encryption: Webhoo
   }
   return { encryption_algorithm: encryption.algorithm, encryption_key_sealed: box.seal(encryption.key, SEALED.webhookEncryptionKey(webhookId)) };
 }
+
+/** The custom-header columns for a map: the names in clear, in order, and the map sealed to the webhook. */
+function headerColumns(box: SecretBox, webhookId: string, headers: Record<string, string> | undefined) {
+  const names = Object.keys(headers ?? {});
+  if (names.length === 0) return { header_names: [], headers_sealed: null };
+  return { header_names: names, headers_sealed: box.seal(JSON.stringify(headers), SEALED.webhookHeaders(webhookId)) };
+}
+
+/** A webhook's custom headers, opened; throws when SECRETS_KEY cannot open them. */
+export function openHeaders(box: SecretBox, webhookId: string, sealed: string | null): Record<string, string> {
+  return sealed === null ? {} : (JSON.parse(box.open(sealed, SEALED.webhookHeaders(webhookId))) as Record<string, string>);
+}
+
+/** updateWebhook's refusal of a headers patch: what the merge would leave is not allowed, or the current ones do not open. */
+export class WebhookHeadersError extends Error {}
 
 /** createWebhook's refusal: the community holds MAX_WEBHOOKS_PER_COMMUNITY webhooks already. */
 export class WebhookLimitError extends Error {
@@ -134,6 +155,7 @@ export async function createWebhook(
         active: input.active,
         disabled_reason: input.active ? null : 'disabled',
         ...encryptionColumns(box, id, input.encryption),
+        ...headerColumns(box, id, input.headers),
         ...(input.maxConcurrency !== undefined ? { max_concurrency: input.maxConcurrency } : {}),
         rate_limit_per_second: input.rateLimitPerSecond ?? null,
         ...(input.ordering !== undefined ? { ordering: input.ordering } : {}),
@@ -178,7 +200,10 @@ export async function getWebhook(db: Db, scope: Scope, id: string): Promise<Webh
   return row && (await withFlow(db, [row]))[0];
 }
 
-export type WebhookPatch = Partial<WebhookInput>;
+export type WebhookPatch = Partial<Omit<WebhookInput, 'headers'>> & {
+  /** A merge patch of the custom headers (mergeCustomHeaders); null removes them all. */
+  headers?: Record<string, string | null> | null | undefined;
+};
 
 /** Applies a patch; returns the webhook before and after, or undefined when it is not in scope. */
 export async function updateWebhook(
@@ -198,9 +223,11 @@ export async function updateWebhook(
       .forUpdate()
       .executeTakeFirst();
     if (!current) return undefined;
+    const headers = patch.headers === undefined ? undefined : patchedHeaders(box, current, patch.headers);
     const row = await trx
       .updateTable('webhooks')
       .set({
+        ...(headers !== undefined ? headerColumns(box, id, headers) : {}),
         ...(patch.url !== undefined ? { url: patch.url } : {}),
         ...(patch.description !== undefined ? { description: patch.description } : {}),
         ...(patch.format !== undefined ? { format: patch.format } : {}),
@@ -241,6 +268,23 @@ export async function updateWebhook(
     const [before, after] = await withFlow(trx, [current, row]);
     return { before: before!, after: after! };
   });
+}
+
+/** The custom headers a patch leaves, checked as a whole; WebhookHeadersError when they may not be stored. */
+function patchedHeaders(box: SecretBox, current: WebhookRow, patch: Record<string, string | null> | null): Record<string, string> {
+  if (patch === null) return {};
+  let stored: Record<string, string>;
+  try {
+    stored = openHeaders(box, current.id, current.headers_sealed);
+  } catch {
+    throw new WebhookHeadersError(
+      'the custom headers stored for this webhook cannot be opened with SECRETS_KEY: send "headers": null to remove them, then set them again',
+    );
+  }
+  const merged = mergeCustomHeaders(stored, patch);
+  const problems = customHeaderProblems(merged);
+  if (problems.length > 0) throw new WebhookHeadersError(`with this change the headers would break a rule: ${problems[0]!.message}`);
+  return merged;
 }
 
 /** Changing only the algorithm, or re-enabling, keeps the stored key when no new one is given. */
@@ -328,8 +372,10 @@ export interface WebhookForDelivery {
   encryption: { algorithm: EncryptionAlgorithm; key: string } | null;
   /** Live signing secrets, newest first. */
   secrets: string[];
-  /** What could not be opened with SECRETS_KEY (then `secrets` and `encryption` are empty), or null. */
-  unreadable: 'a signing secret' | 'the encryption key' | null;
+  /** Custom request headers, opened (never logged, never recorded: attempt rows redact them). */
+  headers: Record<string, string>;
+  /** What could not be opened with SECRETS_KEY (then `secrets`, `encryption` and `headers` are empty), or null. */
+  unreadable: 'a signing secret' | 'the encryption key' | 'the custom headers' | null;
 }
 
 /** Active webhooks of a community that subscribe to a type (the channel filter is applied by the caller). */

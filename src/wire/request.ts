@@ -1,6 +1,7 @@
 import { signatureHeader } from '../signing/index.js';
 import { VERSION } from '../version.js';
 import { type EncryptionAlgorithm, encryptBody } from './encrypt.js';
+import { RESERVED_HEADER_NAMES, redactedHeaders } from './custom-headers.js';
 import { attemptHeaders } from './headers.js';
 import { type EventEnvelope, renderBody, type WireFormat, WireRenderError } from './render.js';
 
@@ -13,7 +14,8 @@ import { type EventEnvelope, renderBody, type WireFormat, WireRenderError } from
 export type RequestBuildFailureCode = 'render_error' | 'encryption_error' | 'no_signing_secret' | 'signing_error';
 
 export type BuiltRequest =
-  | { kind: 'built'; body: string; headers: Record<string, string> }
+  /** `headers` go on the wire; `recordedHeaders` into the attempt row (custom header values redacted). */
+  | { kind: 'built'; body: string; headers: Record<string, string>; recordedHeaders: Record<string, string> }
   | { kind: 'failed'; code: RequestBuildFailureCode; message: string };
 
 export interface RequestInput {
@@ -25,6 +27,8 @@ export interface RequestInput {
   /** Live signing secrets, newest first (the newest MAX_SIGNATURES sign). */
   secrets: readonly string[];
   signedAt: Date;
+  /** The webhook's custom headers (src/wire/custom-headers.ts); none by default. */
+  customHeaders?: Record<string, string>;
 }
 
 /**
@@ -71,5 +75,15 @@ export function buildAttemptRequest(input: RequestInput): BuiltRequest {
     contentType: rendered.contentType,
     encryptionAlgorithm: input.encryption?.algorithm ?? null,
   });
-  return { kind: 'built', body, headers };
+  // Hookline's own headers come last: a custom header never shadows one (their names are refused
+  // when stored; this holds for a row edited by hand too, since names are compared lowercased)
+  const custom = Object.fromEntries(
+    Object.entries(input.customHeaders ?? {}).filter(([name]) => !RESERVED_HEADER_NAMES.includes(name.toLowerCase())),
+  );
+  return {
+    kind: 'built',
+    body,
+    headers: { ...custom, ...headers },
+    recordedHeaders: { ...redactedHeaders(custom), ...headers },
+  };
 }

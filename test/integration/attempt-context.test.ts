@@ -125,6 +125,7 @@ describe('loadAttemptContext', () => {
         deleted: false,
         encryption: { algorithm: 'aes-256-gcm', key },
         secrets: [f.secret],
+        headers: {},
         unreadable: null,
       },
       event: f.event,
@@ -143,6 +144,16 @@ describe('loadAttemptContext', () => {
     await db.updateTable('webhooks').set({ encryption_key_sealed: other.seal('k'.repeat(32), SEALED.webhookEncryptionKey(g.webhook.id)) }).where('id', '=', g.webhook.id).execute();
     const keyContext = await loadAttemptContext(db, box, g.deliveryId, 1);
     expect(keyContext?.webhook).toMatchObject({ unreadable: 'the encryption key', secrets: [], encryption: null });
+
+    // custom headers sealed under another key
+    const h = await fixture();
+    await db
+      .updateTable('webhooks')
+      .set({ header_names: ['X-Api-Key'], headers_sealed: other.seal('{"X-Api-Key":"v"}', SEALED.webhookHeaders(h.webhook.id)) })
+      .where('id', '=', h.webhook.id)
+      .execute();
+    const headersContext = await loadAttemptContext(db, box, h.deliveryId, 1);
+    expect(headersContext?.webhook).toMatchObject({ unreadable: 'the custom headers', secrets: [], headers: {}, encryption: null });
   });
 
   it('returns the recorded row of this attempt number only', async () => {

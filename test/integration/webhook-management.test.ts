@@ -79,7 +79,7 @@ describe('create, read, list, update, delete', () => {
     expect(Object.keys(read.body.data).sort()).toEqual(
       [
         'id', 'communityId', 'url', 'description', 'format', 'events', 'channelIds', 'active', 'disabledReason', 'encryption',
-        'maxConcurrency', 'rateLimitPerSecond', 'ordering', 'flow', 'createdAt', 'updatedAt',
+        'maxConcurrency', 'rateLimitPerSecond', 'ordering', 'headerNames', 'flow', 'createdAt', 'updatedAt',
       ].sort(),
     );
     expect(read.body.data).toMatchObject({
@@ -95,6 +95,7 @@ describe('create, read, list, update, delete', () => {
       maxConcurrency: 10,
       rateLimitPerSecond: null,
       ordering: 'none',
+      headerNames: [],
       flow: { inFlight: 0, effectiveConcurrency: 10, pausedUntil: null, waiting: 0 },
     });
     const { secret: _secret, ...withoutSecret } = created;

@@ -14,6 +14,7 @@ import {
   listWebhooks,
   rotateWebhookSecret,
   updateWebhook,
+  WebhookHeadersError,
   WebhookLimitError,
 } from '../../store/webhooks.js';
 import { signalDeliveries } from '../../temporal/deliveries.js';
@@ -144,6 +145,12 @@ export const webhookRoutes = [
         ...body,
         url,
         encryption: body.encryption as Parameters<typeof updateWebhook>[4]['encryption'],
+      }).catch((error: unknown) => {
+        // the merge of a headers patch is checked as a whole, against what is stored
+        if (!(error instanceof WebhookHeadersError)) throw error;
+        throw new ApiError(400, `invalid headers: ${error.message}`, 'Remove headers (a name with null) or send fewer, then try again.', [
+          { field: 'headers', message: error.message },
+        ]);
       });
       if (!updated) throw notFound('webhook');
       if (updated.before.active !== updated.after.active) await emitOperationalEvents({ ...deps, logger: deps.logger });
