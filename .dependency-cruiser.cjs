@@ -8,7 +8,9 @@
  *    take it whole;
  *  - the data layer (src/store/) never imports the API (src/api/) or the Temporal client code
  *    (src/temporal/): it is below both;
- *  - activities/ and workflows/ never import each other (they share src/contract/).
+ *  - activities/ and workflows/ never import each other (they share src/contract/);
+ *  - the receiver kit (packages/receiver/src) is a package of its own: its files, node's built-ins,
+ *    standardwebhooks and fast-xml-parser only.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -54,12 +56,22 @@ module.exports = {
       from: { path: '^(activities|workflows)/' },
       to: { path: '^(activities|workflows)/', pathNot: '^$1/' },
     },
+    {
+      name: 'receiver-kit-stands-alone',
+      severity: 'error',
+      comment: 'packages/receiver is installed on its own by receivers: it may not reach into the server.',
+      from: { path: '^packages/receiver/src/' },
+      to: {
+        pathNot: ['^packages/receiver/src/', 'node_modules/(standardwebhooks|fast-xml-parser)/'],
+        dependencyTypesNot: ['core'],
+      },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
-    exclude: { path: ['^dist/', '^dashboard/dist/'] },
+    exclude: { path: ['^dist/', '^dashboard/dist/', '^packages/[^/]+/(dist|node_modules)/'] },
   },
 };

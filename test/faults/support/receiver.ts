@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { decryptWebhook } from '../../../src/receiver/index.js';
+import { decrypt } from '../../../packages/receiver/src/decrypt.js';
 import { HEADER } from '../../../src/wire/headers.js';
 
 /**
@@ -173,9 +173,10 @@ export class FaultReceiver {
 /** The event id a delivery carries, from its JSON, XML or encrypted body. */
 function eventIdOf(body: string, headers: Record<string, string>, encryptionKey: string | undefined): string | undefined {
   try {
-    const plain = encryptionKey ? decryptWebhook(body, headers, encryptionKey) : { body, contentType: headers['content-type'] ?? '' };
-    if (plain.contentType.includes('json')) return (JSON.parse(plain.body) as { id?: string }).id;
-    return /<event><id>([^<]+)<\/id>/.exec(plain.body)?.[1];
+    // the receiver kit's own decrypt (packages/receiver): an unencrypted body comes back as it is
+    const plain = decrypt({ body, headers, encryptionKey });
+    if (plain.contentType.includes('json')) return (JSON.parse(plain.plaintext) as { id?: string }).id;
+    return /<event><id>([^<]+)<\/id>/.exec(plain.plaintext)?.[1];
   } catch {
     return undefined;
   }

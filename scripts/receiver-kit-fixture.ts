@@ -1,10 +1,13 @@
 /**
- * Writes receivers/python/tests/fixtures/hookline-wire.json: bodies and signatures made by
- * Hookline's own wire code with fixed IVs, so the Python kit's unit tests check it against the
- * exact bytes Hookline sends (the integration test, receiver-kit-python, checks live deliveries).
- * Run after a change to the wire format: npx tsx scripts/python-kit-fixture.ts
+ * Writes hookline-wire.json for both receiver kits (receivers/python/tests/fixtures/ and
+ * packages/receiver/test/fixtures/): bodies and signatures made by Hookline's own wire code with
+ * fixed IVs, so each kit's unit tests check it against the exact bytes Hookline sends (the
+ * integration tests, receiver-kit-python and receiver-kit-js, check live deliveries).
+ * test/unit/receiver-kit-fixture.test.ts fails when a copy is stale.
+ * Run after a change to the wire format: npx tsx scripts/receiver-kit-fixture.ts
  */
 import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { signatureHeader } from '../src/signing/index.js';
 import { encryptBody } from '../src/wire/encrypt.js';
 import { type EventEnvelope, renderBody } from '../src/wire/render.js';
@@ -44,7 +47,7 @@ const gcmXml = encryptBody(xml, 'aes-256-gcm', key, Buffer.alloc(12, 7));
 const cbcJson = encryptBody(json, 'aes-256-cbc', key, Buffer.alloc(16, 9));
 
 const fixture = {
-  about: 'Made by scripts/python-kit-fixture.ts with Hookline\'s own renderBody, encryptBody (fixed IVs) and signatureHeader.',
+  about: 'Made by scripts/receiver-kit-fixture.ts with Hookline\'s own renderBody, encryptBody (fixed IVs) and signatureHeader.',
   envelope,
   xml,
   json,
@@ -60,6 +63,14 @@ const fixture = {
   signatureOfJson: signatureHeader(secrets, deliveryId, signedAt, json),
   signatureOfGcmXml: signatureHeader(secrets.slice(0, 1), deliveryId, signedAt, gcmXml),
 };
-const out = new URL('../receivers/python/tests/fixtures/hookline-wire.json', import.meta.url);
-writeFileSync(out, `${JSON.stringify(fixture, null, 2)}\n`);
-console.log(`wrote ${out.pathname}`);
+/** The fixture file's text, and where each kit keeps a copy. */
+export const KIT_FIXTURE_TEXT = `${JSON.stringify(fixture, null, 2)}\n`;
+export const KIT_FIXTURE_FILES = ['receivers/python/tests/fixtures/hookline-wire.json', 'packages/receiver/test/fixtures/hookline-wire.json'];
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  for (const file of KIT_FIXTURE_FILES) {
+    const out = new URL(`../${file}`, import.meta.url);
+    writeFileSync(out, KIT_FIXTURE_TEXT);
+    console.log(`wrote ${out.pathname}`);
+  }
+}
