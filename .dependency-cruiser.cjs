@@ -8,7 +8,8 @@
  *    take it whole;
  *  - the data layer (src/store/) never imports the API (src/api/) or the Temporal client code
  *    (src/temporal/): it is below both;
- *  - activities/ and workflows/ never import each other (they share src/contract/).
+ *  - activities/ and workflows/ never import each other (they share src/contract/);
+ *  - the typed client (packages/client/src) is a package of its own: its files and openapi-fetch only.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -53,6 +54,13 @@ module.exports = {
       comment: 'What they share is declared in src/contract/.',
       from: { path: '^(activities|workflows)/' },
       to: { path: '^(activities|workflows)/', pathNot: '^$1/' },
+    },
+    {
+      name: 'client-stands-alone',
+      severity: 'error',
+      comment: 'packages/client is published on its own: it may not reach into the server it talks to.',
+      from: { path: '^packages/client/src/' },
+      to: { pathNot: ['^packages/client/src/', 'node_modules/openapi-fetch/'] },
     },
   ],
   options: {
