@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ApiClient, type DeliveryRead, type WebhookRead } from './api-client.js';
+import { answerOf, apiFromEnvironment, everyItem } from './api-client.js';
 import { CliError } from './errors.js';
 
 /** The commands that act through the API (src/cli/api-client.ts). */
@@ -7,7 +7,8 @@ export type Out = (line: string) => void;
 
 export async function webhooksList(args: string[], out: Out): Promise<number> {
   const { values } = parseArgs({ args, options: { community: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
-  const webhooks = await ApiClient.fromEnvironment().all<WebhookRead>('/v1/webhooks', values.community ? { communityId: values.community } : {});
+  const query = { limit: 200, ...(values.community ? { communityId: values.community } : {}) };
+  const webhooks = await answerOf(everyItem(apiFromEnvironment().paginate('/v1/webhooks', { params: { query } })));
   if (values.json) {
     out(JSON.stringify(webhooks, null, 2));
     return 0;
@@ -32,7 +33,7 @@ export async function deliveriesReplay(args: string[], out: Out): Promise<number
   const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
   const [id] = positionals;
   if (!id || positionals.length > 1) throw new CliError('usage: hookline deliveries replay <delivery id>');
-  const { data: delivery } = await ApiClient.fromEnvironment().call<DeliveryRead>('POST', `/v1/deliveries/${encodeURIComponent(id)}/replay`);
+  const delivery = await answerOf(apiFromEnvironment().POST('/v1/deliveries/{id}/replay', { params: { path: { id } } }));
   out(`replaying ${delivery.id} (webhook ${delivery.webhookId}, ${delivery.attemptCount} attempts so far): ${delivery.temporal.uiUrl}`);
   return 0;
 }
