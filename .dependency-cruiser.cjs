@@ -11,6 +11,7 @@
  *  - activities/ and workflows/ never import each other (they share src/contract/);
  *  - the receiver kit (packages/receiver/src) is a package of its own: its files, node's built-ins,
  *    standardwebhooks and fast-xml-parser only.
+ *  - the typed client (packages/client/src) is a package of its own: its files and openapi-fetch only.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -65,6 +66,13 @@ module.exports = {
         pathNot: ['^packages/receiver/src/', 'node_modules/(standardwebhooks|fast-xml-parser)/'],
         dependencyTypesNot: ['core'],
       },
+    },
+    {
+      name: 'client-stands-alone',
+      severity: 'error',
+      comment: 'packages/client is published on its own: it may not reach into the server it talks to.',
+      from: { path: '^packages/client/src/' },
+      to: { pathNot: ['^packages/client/src/', 'node_modules/openapi-fetch/'] },
     },
   ],
   options: {

@@ -9,6 +9,9 @@ export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/dashboard/',
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  // the typed client from its source, bundled with the pages: no package build between a regenerated
+  // schema and the dashboard (the name matches the package's, dashboard/tsconfig.json maps it too)
+  resolve: { alias: { '@hookline/client': fileURLToPath(new URL('../packages/client/src/index.ts', import.meta.url)) } },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -7,7 +7,7 @@
  *      maps, incremental (dist/tsconfig.build.tsbuildinfo); a type error fails the build.
  *   2. dist/workflow-bundle.js, the prebuilt workflow bundle (scripts/bundle-workflows.ts).
  *   3. the dashboard's static bundle, dashboard/dist (npm run build:dashboard), when its sources,
- *      its config or package-lock.json changed.
+ *      its config, the typed client it bundles (packages/client/src) or package-lock.json changed.
  *   4. links that keep the paths src/ computes from import.meta.url (the package's version, the
  *      migrations, the dashboard bundle) the same from dist/src/ as from src/.
  *
@@ -70,7 +70,11 @@ await step('workflow bundle (dist/workflow-bundle.js)', () => bundleWorkflows({ 
 await step('dashboard (dashboard/dist)', () => {
   const dashboard = path.join(ROOT, 'dashboard');
   const stamp = path.join(dashboard, 'dist/.inputs');
-  const hash = hashFiles([...filesUnder(dashboard, ['dist', 'node_modules']), path.join(ROOT, 'package-lock.json')]);
+  const hash = hashFiles([
+    ...filesUnder(dashboard, ['dist', 'node_modules']),
+    ...filesUnder(path.join(ROOT, 'packages/client/src')),
+    path.join(ROOT, 'package-lock.json'),
+  ]);
   if (!force && existsSync(path.join(dashboard, 'dist/index.html')) && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === hash) return false;
   exec('npm', ['run', 'build:dashboard', '--silent']);
   writeFileSync(stamp, `${hash}\n`);

@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { Api, type Attempt, type Delivery, describeError, type EventType, type Webhook } from './api.js';
+import { Api, type Attempt, type Delivery, type DeliveryStatus, describeError, type EventType, type Webhook, type WebhookInput } from './api.js';
 import { DeliveryChart } from './chart.js';
 import './styles.css';
 
@@ -203,7 +203,7 @@ function Dashboard({ api, onSignOut }: { api: Api; onSignOut: () => void }) {
 function WebhookForm(props: {
   eventTypes: EventType[];
   webhook: Webhook | undefined;
-  onSave: (input: Record<string, unknown>) => Promise<void>;
+  onSave: (input: WebhookInput) => Promise<void>;
   onCancel: () => void;
 }) {
   const w = props.webhook;
@@ -232,11 +232,11 @@ function WebhookForm(props: {
       .split(',')
       .map((c) => c.trim())
       .filter(Boolean);
-    const input: Record<string, unknown> = {
+    const input: WebhookInput = {
       url: url.trim(),
       description: description.trim() || null,
       format,
-      events,
+      events: events as WebhookInput['events'],
       channelIds: needsChannels ? channels : null,
       maxConcurrency: Number(maxConcurrency),
       rateLimitPerSecond: rateLimit.trim() === '' ? null : Number(rateLimit),
@@ -325,7 +325,7 @@ function WebhookForm(props: {
         <div class="row">
           <label>
             Algorithm
-            <select value={algorithm} onChange={(e) => setAlgorithm((e.target as HTMLSelectElement).value)}>
+            <select value={algorithm} onChange={(e) => setAlgorithm((e.target as HTMLSelectElement).value as typeof algorithm)}>
               <option value="aes-256-gcm">AES-256-GCM</option>
               <option value="aes-256-cbc">AES-256-CBC</option>
             </select>
@@ -387,7 +387,7 @@ function WebhookDetail(props: {
   const [fresh, setFresh] = useState<Webhook | null>(null);
   const webhook = fresh?.id === props.webhook.id && fresh.updatedAt >= props.webhook.updatedAt ? fresh : props.webhook;
   const [deliveries, setDeliveries] = useState<Delivery[] | null>(null);
-  const [status, setStatus] = useState('');
+  const [status, setStatus] = useState<DeliveryStatus | ''>('');
   const [notice, setNotice] = useState<string | null>(null);
   const [now, setNow] = useState(Date.now());
 
@@ -492,7 +492,7 @@ function WebhookDetail(props: {
           <span class="spacer" />
           <label class="inline">
             Status
-            <select value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value)} data-testid="status-filter">
+            <select value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value as DeliveryStatus | '')} data-testid="status-filter">
               <option value="">all</option>
               <option value="pending">pending</option>
               <option value="succeeded">succeeded</option>

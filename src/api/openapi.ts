@@ -85,11 +85,14 @@ export function openApiDocument(routes: readonly RouteDefinition[]): Record<stri
           'application/json': {
             schema: {
               type: 'object',
-              required: ['status', 'data'],
+              // a list always answers meta.nextCursor (null on the last page): clients page on it
+              required: success.list ? ['status', 'data', 'meta'] : ['status', 'data'],
               properties: {
                 status: { const: 'success' },
                 data: success.list ? { type: 'array', items: data ?? {} } : (data ?? {}),
-                ...(success.list ? { meta: { type: 'object', properties: { nextCursor: { type: ['string', 'null'] } } } } : {}),
+                ...(success.list
+                  ? { meta: { type: 'object', required: ['nextCursor'], properties: { nextCursor: { type: ['string', 'null'] } } } }
+                  : {}),
               },
             },
           },

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import { ApiClient, type DeliveryRead, type PurgeRunRead, type WebhookRead } from './api-client.js';
+import type { PurgeRun } from '../../packages/client/src/index.js';
 import { formatDurationList } from '../durations.js';
+import { answerOf, apiFromEnvironment, everyItem } from './api-client.js';
 import { CliError } from './errors.js';
 
 /** The commands that act through the API (src/cli/api-client.ts). */
@@ -8,7 +9,8 @@ export type Out = (line: string) => void;
 
 export async function webhooksList(args: string[], out: Out): Promise<number> {
   const { values } = parseArgs({ args, options: { community: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
-  const webhooks = await ApiClient.fromEnvironment().all<WebhookRead>('/v1/webhooks', values.community ? { communityId: values.community } : {});
+  const query = { limit: 200, ...(values.community ? { communityId: values.community } : {}) };
+  const webhooks = await answerOf(everyItem(apiFromEnvironment().paginate('/v1/webhooks', { params: { query } })));
   if (values.json) {
     out(JSON.stringify(webhooks, null, 2));
     return 0;
@@ -33,7 +35,7 @@ export async function deliveriesReplay(args: string[], out: Out): Promise<number
   const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
   const [id] = positionals;
   if (!id || positionals.length > 1) throw new CliError('usage: hookline deliveries replay <delivery id>');
-  const { data: delivery } = await ApiClient.fromEnvironment().call<DeliveryRead>('POST', `/v1/deliveries/${encodeURIComponent(id)}/replay`);
+  const delivery = await answerOf(apiFromEnvironment().POST('/v1/deliveries/{id}/replay', { params: { path: { id } } }));
   out(`replaying ${delivery.id} (webhook ${delivery.webhookId}, ${delivery.attemptCount} attempts so far): ${delivery.temporal.uiUrl}`);
   return 0;
 }
@@ -45,8 +47,8 @@ export async function deliveriesReplay(args: string[], out: Out): Promise<number
  */
 export async function purgeRun(args: string[], out: Out): Promise<number> {
   const { values } = parseArgs({ args, options: { wait: { type: 'boolean' }, json: { type: 'boolean' }, timeout: { type: 'string' } }, strict: true });
-  const client = ApiClient.fromEnvironment();
-  const { data: run } = await client.call<PurgeRunRead>('POST', '/v1/purge-runs', {});
+  const client = apiFromEnvironment();
+  const run = await answerOf(client.POST('/v1/purge-runs', { body: {} }));
   if (!values.wait) {
     if (values.json) out(JSON.stringify(run, null, 2));
     else out(`${run.started ? 'started' : 'already running'}: purge ${run.workflowId} (${describeProgress(run)}): ${run.temporal.uiUrl}`);
@@ -59,7 +61,7 @@ export async function purgeRun(args: string[], out: Out): Promise<number> {
   while (latest.status === 'running') {
     if (Date.now() > deadline) throw new CliError(`purge ${run.workflowId} still running after ${timeoutMs / 1000} s (${describeProgress(latest)})`);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    latest = (await client.call<PurgeRunRead>('GET', '/v1/purge-runs/latest')).data;
+    latest = await answerOf(client.GET('/v1/purge-runs/latest'));
     // a later scheduled run took its place as the latest: ours has finished
     if (latest.workflowId !== run.workflowId) break;
   }
@@ -71,13 +73,13 @@ export async function purgeRun(args: string[], out: Out): Promise<number> {
 /** `hookline purge status [--json]`: the last run (GET /v1/purge-runs/latest) and the schedule. */
 export async function purgeStatus(args: string[], out: Out): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true });
-  const { data: run } = await ApiClient.fromEnvironment().call<PurgeRunRead>('GET', '/v1/purge-runs/latest');
+  const run = await answerOf(apiFromEnvironment().GET('/v1/purge-runs/latest'));
   if (values.json) out(JSON.stringify(run, null, 2));
   else for (const line of describeRun(run)) out(line);
   return 0;
 }
 
-function describeProgress(run: PurgeRunRead): string {
+function describeProgress(run: PurgeRun): string {
   const d = run.deleted;
   if (!d) return run.status;
   return (
@@ -86,7 +88,7 @@ function describeProgress(run: PurgeRunRead): string {
   );
 }
 
-function describeRun(run: PurgeRunRead): string[] {
+function describeRun(run: PurgeRun): string[] {
   const took = run.closedAt ? ` in ${((Date.parse(run.closedAt) - Date.parse(run.startedAt)) / 1000).toFixed(1)} s` : '';
   const lines = [
     `purge ${run.workflowId}: ${run.status}${took} (started ${run.startedAt}${run.stage && run.status === 'running' ? `, now at ${run.stage}` : ''})`,

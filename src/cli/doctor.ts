@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import pg from 'pg';
+import { createHooklineClient, HooklineApiError } from '../../packages/client/src/index.js';
 import { type Config, loadConfig } from '../config.js';
 import { HOOKLINE_SEARCH_ATTRIBUTES } from '../contract/search-attributes.js';
 import { MIGRATIONS_DIR } from '../db/migrate.js';
@@ -135,12 +136,15 @@ async function searchAttributesCheck(connection: Connection, namespace: string):
 
 async function apiCheck(url: string): Promise<Check> {
   const base = url.replace(/\/$/, '');
+  // /readyz is public: no token, so doctor checks an API it holds no credential for too
+  const api = createHooklineClient({ baseUrl: base, fetch: (request) => fetch(request, { signal: AbortSignal.timeout(5000) }) });
   try {
-    const response = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(5000) });
-    if (response.ok) return { name: 'api', ok: true, message: `${base} ready` };
-    const body = (await response.json().catch(() => ({}))) as { detail?: unknown };
-    return { name: 'api', ok: false, message: `${base}/readyz answered ${response.status} ${JSON.stringify(body.detail ?? '')}` };
+    await api.GET('/readyz');
+    return { name: 'api', ok: true, message: `${base} ready` };
   } catch (error) {
+    if (error instanceof HooklineApiError) {
+      return { name: 'api', ok: false, message: `${base}/readyz answered ${error.statusCode} ${JSON.stringify(error.detail ?? '')}` };
+    }
     return { name: 'api', ok: false, message: `cannot reach ${base} (${causeOf(error)}); check HOOKLINE_URL` };
   }
 }
