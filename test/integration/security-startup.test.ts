@@ -119,7 +119,9 @@ describe('secrets that could never work stop start-up with one line', () => {
 describe('npm start prints the admin token only when it generated it', () => {
   /** src/main.ts against the suite's Temporal and a fresh database, until it is ready; then SIGTERM. */
   function start(dir: string, env: Record<string, string>): Promise<string> {
-    const databaseUrl = `postgres://postgres@127.0.0.1:5432/hookline_test_start_${randomBytes(4).toString('hex')}`;
+    const url = new URL(inject('databaseTemplateUrl'));
+    url.pathname = `/hookline_test_start_${randomBytes(4).toString('hex')}`;
+    const databaseUrl = url.toString();
     return new Promise((resolve, reject) => {
       const child = spawn(TSX, ['src/main.ts'], {
         env: {
