@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, type Stats, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, type Stats, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -36,7 +36,32 @@ export async function postgresBinaries(): Promise<PostgresBinaries> {
     throw new Error(`no embedded PostgreSQL for ${process.platform}-${process.arch}: the npm package ${name} is not installed (${(error as Error).message}); set DATABASE_URL to use your own server`);
   }
   if (!loaded.initdb || !loaded.postgres || !existsSync(loaded.postgres)) throw new Error(`${name} has no PostgreSQL binaries; reinstall it (npm ci), or set DATABASE_URL`);
+  restoreLibraryLinks(path.resolve(loaded.postgres, '..', '..'), name);
   return { initdb: loaded.initdb, postgres: loaded.postgres };
+}
+
+/**
+ * The package's shared libraries are found through symbolic links (libicuuc.so.60 → …so.60.2),
+ * which npm tarballs cannot hold: its postinstall script makes them from pg-symlinks.json. Where
+ * install scripts did not run (`npm ci --ignore-scripts`, a stricter npm), the same is done here.
+ */
+function restoreLibraryLinks(nativeDir: string, name: string): void {
+  let links: { source: string; target: string }[];
+  try {
+    links = JSON.parse(readFileSync(path.join(nativeDir, 'pg-symlinks.json'), 'utf8')) as typeof links;
+  } catch {
+    return; // a package without the list ships its links as they are
+  }
+  const packageDir = path.dirname(nativeDir);
+  for (const { source, target } of links) {
+    const link = path.join(packageDir, target);
+    if (existsSync(link)) continue;
+    try {
+      symlinkSync(path.relative(path.dirname(link), path.join(packageDir, source)), link);
+    } catch (error) {
+      throw new Error(`${name} lacks its library links (its install script did not run) and they cannot be made now (${(error as Error).message}); run npm rebuild ${name}, or set DATABASE_URL`);
+    }
+  }
 }
 
 /** The account the server runs as when this process is root. */
