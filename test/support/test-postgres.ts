@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -8,6 +8,7 @@ import {
   postgresBinaries,
   type PostgresLog,
   PostgresStartError,
+  readLockFile,
   type RunningPostgres,
   type ServerAccount,
   serverAccount,
@@ -35,7 +36,8 @@ export class TestPostgres {
 
   /** `durable: false` (the default) turns fsync off: quicker, and safe while nothing crashes the machine. */
   static async create(options: { port?: number; durable?: boolean } = {}): Promise<TestPostgres> {
-    const dir = mkdtempSync(path.join(tmpdir(), 'hookline-test-pg-'));
+    sweepAbandoned();
+    const dir = mkdtempSync(path.join(tmpdir(), PREFIX));
     chmodSync(dir, 0o711); // as root, the server's own account must reach the data directory inside
     const binaries = await postgresBinaries();
     const dataDir = path.join(dir, 'data');
@@ -87,6 +89,35 @@ export class TestPostgres {
 
 export function startTestPostgres(options: { port?: number; durable?: boolean } = {}): Promise<TestPostgres> {
   return TestPostgres.create(options);
+}
+
+const PREFIX = 'hookline-test-pg-';
+
+/**
+ * Directories of runs that ended without their teardown (a killed vitest): older than an hour and
+ * with no server running in them. A run of the same machine's other checkouts keeps its own.
+ */
+function sweepAbandoned(): void {
+  for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(PREFIX))) {
+    const dir = path.join(tmpdir(), name);
+    try {
+      if (Date.now() - statSync(dir).mtimeMs < 3_600_000) continue;
+      const lock = readLockFile(path.join(dir, 'data'));
+      if (lock && isAlive(lock.pid)) continue;
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // another run swept it first
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 const log: PostgresLog = (level, message) => {
