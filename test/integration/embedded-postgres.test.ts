@@ -21,8 +21,8 @@ import { TestReceiver } from '../support/receiver.js';
  * port where nothing listens, and no process of the clone's ever holds a connection to 5432 (read
  * from /proc, the probe proven by the connections it does see to the embedded server's port).
  *
- * The clone installs its dependencies with `npm ci` from npm's cache (prefer-offline), as setup
- * always does.
+ * The clone is of HEAD (commit before running this file) and installs its dependencies with
+ * `npm ci` from npm's cache (prefer-offline), as setup always does.
  */
 const REPO = process.cwd();
 let clone: string;
