@@ -6,8 +6,8 @@
  * SIGINT, SIGTERM or SIGHUP (or a fatal worker error) stops them in order: the API (requests in
  * flight are answered), the worker (attempts in flight finish and report to Temporal), the
  * database pool, the embedded PostgreSQL, then the dev server; then it exits (0 after a signal, 1
- * after an error). The
- * handler is installed before anything starts, so a signal during start-up stops what has started.
+ * after an error). The handler is installed before anything starts, so a signal during start-up
+ * stops what has started.
  */
 import path from 'node:path';
 import { requireSecrets } from './config.js';
