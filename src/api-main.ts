@@ -1,18 +1,18 @@
 /**
- * `npm run api`: the management API alone (scale it out behind a load balancer). SIGINT, SIGTERM
- * or SIGHUP: it stops accepting connections, answers the requests in flight, closes its Temporal
+ * `npm run api`: the management API alone (scale it out behind a load balancer), on DATABASE_URL
+ * (unset: the embedded PostgreSQL that npm start runs, .data/postgres-url). SIGINT, SIGTERM or SIGHUP: it stops accepting connections, answers the requests in flight, closes its Temporal
  * connection and database pool, and exits 0.
  */
 import { requireSecrets } from './config.js';
 import { createDb } from './db/database.js';
 import { type RunningApi, startApi } from './api-server.js';
-import { loadConfigOrExit, onShutdownSignal, rootLogger, stopInOrder, warnAboutUnsafeSettings } from './runtime.js';
+import { databaseUrlOrExit, loadConfigOrExit, onShutdownSignal, rootLogger, stopInOrder, warnAboutUnsafeSettings } from './runtime.js';
 import { SecretBox } from './security/secret-box.js';
 
 const config = requireSecretsOrExit();
 const logger = rootLogger(config);
 warnAboutUnsafeSettings(config, logger);
-const db = createDb(config.databaseUrl);
+const db = createDb(databaseUrlOrExit(config));
 let api: RunningApi | undefined;
 const shutdown = onShutdownSignal(logger, () =>
   stopInOrder(logger, [

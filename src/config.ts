@@ -111,7 +111,8 @@ const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'si
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/hookline'),
+  // unset: the embedded PostgreSQL under .data/postgres (src/db/embedded-postgres.ts)
+  DATABASE_URL: z.string().url().optional(),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('hookline'),
@@ -191,7 +192,8 @@ export type RawConfig = z.infer<typeof schema>;
 
 export interface Config {
   port: number;
-  databaseUrl: string;
+  /** Unset: the embedded PostgreSQL under .data/postgres, which npm start and npm run setup run (src/db/embedded-postgres.ts). */
+  databaseUrl: string | undefined;
   temporal: {
     address: string | undefined;
     namespace: string;

@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { type Config, ConfigError, loadConfig } from './config.js';
+import { embeddedDatabaseUrl, embeddedPostgresDir } from './db/embedded-postgres.js';
+import type { PostgresLog } from './db/postgres-server.js';
 import { createLogger } from './logger.js';
 import { secretsKeyProblem } from './security/secret-box.js';
 
@@ -56,6 +58,29 @@ export function fillLocalSecrets(
     adminToken: token.value,
     adminTokenSource: config.adminToken ? 'environment' : token.generated ? 'generated' : 'kept',
   };
+}
+
+/**
+ * DATABASE_URL, or (unset) the URL of the embedded PostgreSQL that npm start runs, kept in
+ * .data/postgres-url; exits with one line when there is neither (npm run api, npm run worker).
+ */
+export function databaseUrlOrExit(config: Config): string {
+  if (config.databaseUrl) return config.databaseUrl;
+  let url: string | undefined;
+  try {
+    url = embeddedDatabaseUrl(DATA_DIR);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  if (url) return url;
+  process.stderr.write(`DATABASE_URL is unset and there is no embedded PostgreSQL in ${embeddedPostgresDir(DATA_DIR)} yet: run npm run setup, then npm start (which runs it), or set DATABASE_URL\n`);
+  process.exit(1);
+}
+
+/** The embedded PostgreSQL's messages, in the process's log. */
+export function postgresLog(logger: Logger): PostgresLog {
+  return (level, message) => logger[level]({ component: 'embedded-postgres' }, message);
 }
 
 /** Says loudly when a setting meant for local development only is on. */

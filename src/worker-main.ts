@@ -1,5 +1,6 @@
 /**
- * `npm run worker`: one delivery worker; run several against one Temporal to scale out.
+ * `npm run worker`: one delivery worker; run several against one Temporal to scale out. Its
+ * database is DATABASE_URL (unset: the embedded PostgreSQL that npm start runs, .data/postgres-url).
  *
  * SIGINT, SIGTERM or SIGHUP: the worker stops polling, lets the attempts in flight finish and
  * record their rows (up to 30 s, shutdownGraceTime), then the pool closes and it exits 0. A fatal
@@ -8,7 +9,7 @@
  */
 import { requireSecrets } from './config.js';
 import { createDb } from './db/database.js';
-import { loadConfigOrExit, onShutdownSignal, rootLogger, stopInOrder, warnAboutUnsafeSettings } from './runtime.js';
+import { databaseUrlOrExit, loadConfigOrExit, onShutdownSignal, rootLogger, stopInOrder, warnAboutUnsafeSettings } from './runtime.js';
 import { SecretBox } from './security/secret-box.js';
 import { type RunningWorker, startWorker } from './worker.js';
 
@@ -22,7 +23,7 @@ try {
 }
 const logger = rootLogger(config);
 warnAboutUnsafeSettings(config, logger);
-const db = createDb(config.databaseUrl);
+const db = createDb(databaseUrlOrExit(config));
 let worker: RunningWorker | undefined;
 const shutdown = onShutdownSignal(logger, async () => {
   await stopInOrder(logger, [

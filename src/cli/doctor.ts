@@ -6,6 +6,8 @@ import pg from 'pg';
 import { createHooklineClient, HooklineApiError } from '../../packages/client/src/index.js';
 import { type Config, loadConfig } from '../config.js';
 import { HOOKLINE_SEARCH_ATTRIBUTES } from '../contract/search-attributes.js';
+import { safeDatabaseUrl } from '../db/database.js';
+import { embeddedDatabaseUrl, embeddedPostgresDir } from '../db/embedded-postgres.js';
 import { MIGRATIONS_DIR } from '../db/migrate.js';
 import { DATA_DIR } from '../runtime.js';
 import { temporalConnectionOptions } from '../temporal/client.js';
@@ -60,12 +62,24 @@ function secretsCheck(config: Config): Check {
 }
 
 async function postgresCheck(config: Config): Promise<Check> {
-  const where = safeDatabaseUrl(config.databaseUrl);
-  const client = new pg.Client({ connectionString: config.databaseUrl, connectionTimeoutMillis: 3000 });
+  // DATABASE_URL unset: the embedded server that npm start runs, at the URL kept in .data/
+  const dir = embeddedPostgresDir(DATA_DIR);
+  let url = config.databaseUrl;
+  if (!url) {
+    try {
+      url = embeddedDatabaseUrl(DATA_DIR);
+    } catch (error) {
+      return { name: 'postgres', ok: false, message: (error as Error).message };
+    }
+    if (!url) return { name: 'postgres', ok: false, message: `DATABASE_URL is unset and there is no embedded PostgreSQL in ${dir} yet: run npm run setup, or set DATABASE_URL` };
+  }
+  const where = config.databaseUrl ? safeDatabaseUrl(url) : `${safeDatabaseUrl(url)} (embedded, ${dir})`;
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();
   } catch (error) {
-    return { name: 'postgres', ok: false, message: `cannot connect to ${where} (${causeOf(error)}); check DATABASE_URL and that Postgres runs` };
+    const hint = config.databaseUrl ? 'check DATABASE_URL and that Postgres runs' : 'DATABASE_URL is unset: the embedded PostgreSQL runs while npm start does; start it, or set DATABASE_URL';
+    return { name: 'postgres', ok: false, message: `cannot connect to ${where} (${causeOf(error)}); ${hint}` };
   }
   try {
     const table = await client.query<{ exists: boolean }>("select to_regclass('schema_migrations') is not null as exists");
@@ -146,15 +160,5 @@ async function apiCheck(url: string): Promise<Check> {
       return { name: 'api', ok: false, message: `${base}/readyz answered ${error.statusCode} ${JSON.stringify(error.detail ?? '')}` };
     }
     return { name: 'api', ok: false, message: `cannot reach ${base} (${causeOf(error)}); check HOOKLINE_URL` };
-  }
-}
-
-/** host:port/database, never the password. */
-function safeDatabaseUrl(databaseUrl: string): string {
-  try {
-    const u = new URL(databaseUrl);
-    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
-  } catch {
-    return 'DATABASE_URL';
   }
 }

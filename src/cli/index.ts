@@ -26,7 +26,9 @@ webhooks, deliveries and purge call the API: HOOKLINE_URL (default http://localh
 (default: .data/admin-token, which npm start writes). doctor reads the same environment as the
 server (DATABASE_URL, TEMPORAL_*) and exits non-zero when a check fails. secrets reseal reads
 DATABASE_URL, SECRETS_KEY and SECRETS_KEY_PREVIOUS, is safe while the service runs, and can be run
-again (it re-seals only what is not under SECRETS_KEY yet).
+again (it re-seals only what is not under SECRETS_KEY yet). With DATABASE_URL unset both use the
+embedded PostgreSQL in .data/postgres (reseal starts it for the duration when npm start is not
+running).
 `;
 
 export async function main(argv: string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { createDb } from '../db/database.js';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../db/embedded-postgres.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { DATA_DIR } from '../runtime.js';
 import { SecretBox } from '../security/secret-box.js';
@@ -13,8 +14,9 @@ import { causeOf, CliError } from './errors.js';
  * `hookline secrets reseal`: every sealed value in Postgres re-sealed under SECRETS_KEY and bound
  * to its row (src/store/reseal.ts). Run it after starting the API and workers with the new
  * SECRETS_KEY and the old one as SECRETS_KEY_PREVIOUS; when it reports nothing unreadable, remove
- * SECRETS_KEY_PREVIOUS. It talks to Postgres directly (DATABASE_URL): it needs the keys, which the
- * API never hands out. Safe while the service runs, and idempotent. Exit status 1 when a value
+ * SECRETS_KEY_PREVIOUS. It talks to Postgres directly (DATABASE_URL; unset, the embedded server in
+ * .data/postgres, started for the duration when npm start is not running it): it needs the keys,
+ * which the API never hands out. Safe while the service runs, and idempotent. Exit status 1 when a value
  * could not be opened with either key.
  */
 export async function secretsReseal(args: string[], out: (line: string) => void): Promise<number> {
@@ -29,7 +31,22 @@ export async function secretsReseal(args: string[], out: (line: string) => void)
   } catch (error) {
     throw new CliError((error as Error).message);
   }
-  const db = createDb(config.databaseUrl);
+  // DATABASE_URL unset: the embedded server, as npm start runs it, or started for the duration
+  let embedded: EmbeddedPostgres | undefined;
+  if (!config.databaseUrl) {
+    try {
+      embedded = await startEmbeddedPostgres({
+        dataDir: DATA_DIR,
+        initialise: false,
+        log: (level, message) => {
+          if (level !== 'info') process.stderr.write(`hookline: ${message}\n`);
+        },
+      });
+    } catch (error) {
+      throw new CliError(`DATABASE_URL is unset and the embedded PostgreSQL could not be used: ${(error as Error).message}`);
+    }
+  }
+  const db = createDb(config.databaseUrl ?? embedded!.url);
   try {
     const report = await resealAll(db, box);
     const line = (what: string, c: ResealCounts) =>
@@ -49,5 +66,6 @@ export async function secretsReseal(args: string[], out: (line: string) => void)
     throw error;
   } finally {
     await db.destroy();
+    await embedded?.stop();
   }
 }

@@ -7,6 +7,16 @@ export type Db = Kysely<Database>;
 // bigint identity columns come back as strings by default; our ids of that kind stay small.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => v);
 
+/** host:port/database of a Postgres URL, never its password (for logs and messages). */
+export function safeDatabaseUrl(databaseUrl: string): string {
+  try {
+    const u = new URL(databaseUrl);
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return 'DATABASE_URL';
+  }
+}
+
 export function createDb(databaseUrl: string, options: { max?: number } = {}): Db {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.max ?? 10 });
   // An idle client's error (Postgres restarting) must not crash the process; the next query

@@ -33,7 +33,7 @@ beforeAll(async () => {
       SECRETS_KEY: randomBytes(32).toString('base64'),
     }),
   );
-  db = createDb(config.databaseUrl);
+  db = createDb(config.databaseUrl!);
   temporal = new Client({ connection: await Connection.connect({ address: config.temporal.address! }) });
   const app = createApp({ db, box: new SecretBox(config.secretsKey), temporal, config, logger: pino({ level: 'silent' }) });
   server = await new Promise<Server>((resolve) => {

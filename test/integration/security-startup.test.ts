@@ -116,10 +116,31 @@ describe('secrets that could never work stop start-up with one line', () => {
   });
 });
 
+describe('DATABASE_URL unset before any set-up', () => {
+  it.each(['src/api-main.ts', 'src/worker-main.ts'])('%s stops with one line saying what to do', async (entry) => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'hookline-no-setup-'));
+    try {
+      const result = await runToExit(entry, {
+        HOOKLINE_DATA_DIR: empty,
+        DATABASE_URL: '',
+        ADMIN_TOKEN: `adm_${randomBytes(16).toString('hex')}`,
+        SECRETS_KEY: randomBytes(32).toString('base64'),
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr.trimEnd().split('\n'), result.stderr).toHaveLength(1);
+      expect(result.stderr).toBe(`DATABASE_URL is unset and there is no embedded PostgreSQL in ${empty}/postgres yet: run npm run setup, then npm start (which runs it), or set DATABASE_URL\n`);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('npm start prints the admin token only when it generated it', () => {
   /** src/main.ts against the suite's Temporal and a fresh database, until it is ready; then SIGTERM. */
   function start(dir: string, env: Record<string, string>): Promise<string> {
-    const databaseUrl = `postgres://postgres@127.0.0.1:5432/hookline_test_start_${randomBytes(4).toString('hex')}`;
+    const url = new URL(inject('databaseTemplateUrl'));
+    url.pathname = `/hookline_test_start_${randomBytes(4).toString('hex')}`;
+    const databaseUrl = url.toString();
     return new Promise((resolve, reject) => {
       const child = spawn(TSX, ['src/main.ts'], {
         env: {

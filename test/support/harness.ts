@@ -39,7 +39,7 @@ export interface Hookline {
   api: RunningApi;
   worker: RunningWorker | undefined;
   db: Db;
-  config: ReadyConfig;
+  config: ReadyConfig & { databaseUrl: string };
   temporal: Client;
   adminToken: string;
   /** Calls the API; `token` defaults to the admin token. */
@@ -68,7 +68,7 @@ export async function startHookline(env: Record<string, string> = {}, options: H
   databaseUrl.pathname = `/hookline_test_${suffix}`;
   await ensureDatabase(databaseUrl.toString(), template);
 
-  const config = requireSecrets(
+  const loaded = requireSecrets(
     loadConfig({
       DATABASE_URL: databaseUrl.toString(),
       TEMPORAL_ADDRESS: options.temporalAddress ?? inject('temporalAddress'),
@@ -84,6 +84,7 @@ export async function startHookline(env: Record<string, string> = {}, options: H
       ...env,
     }),
   );
+  const config = { ...loaded, databaseUrl: loaded.databaseUrl ?? databaseUrl.toString() };
   mkdirSync(LOG_DIR, { recursive: true });
   const logger = createLogger(config.logLevel, 'hookline', pino.destination({ dest: path.join(LOG_DIR, `${suffix}.log`), sync: false }));
   const db = createDb(config.databaseUrl);

@@ -81,7 +81,7 @@ describe('DATABASE_PASSWORD_FILE', () => {
       DATABASE_URL: 'postgres://hookline@postgres:5432/hookline',
       DATABASE_PASSWORD_FILE: file(`${awkward}\n`),
     });
-    const url = new URL(config.databaseUrl);
+    const url = new URL(config.databaseUrl!);
     expect(url.hostname).toBe('postgres');
     expect(url.port).toBe('5432');
     expect(url.pathname).toBe('/hookline');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkBooks, type Fault, type ScenarioFigures, waitForQuiescence } from './books.js';
-import type { PrivateCluster } from './postgres.js';
+import type { TestPostgres } from '../../support/test-postgres.js';
 import { LOG_DIR } from './processes.js';
 import type { Arrival, FaultReceiver } from './receiver.js';
 import { Stack } from './stack.js';
@@ -11,7 +11,7 @@ import { type CreatedHook, type HookSpec, ingest, type IngestReport, planEvents,
 export interface FaultContext {
   stack: Stack;
   receiver: FaultReceiver;
-  cluster: PrivateCluster;
+  cluster: TestPostgres;
   report: IngestReport;
   faults: Fault[];
   /** Events planned for the scenario (deliveries are about as many). */
@@ -55,7 +55,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 240_000
  */
 export async function runScenario(
   spec: ScenarioSpec,
-  shared: { cluster: PrivateCluster; receiver: FaultReceiver; apiPort: number },
+  shared: { cluster: TestPostgres; receiver: FaultReceiver; apiPort: number },
 ): Promise<ScenarioFigures> {
   const { receiver, cluster } = shared;
   const stack = await Stack.create({ scenario: spec.id, cluster, temporal: spec.temporal, apiPort: shared.apiPort });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { createDb, type Db } from '../../../src/db/database.js';
 import { ensureDatabase, migrate } from '../../../src/db/migrate.js';
-import type { PrivateCluster } from './postgres.js';
+import type { TestPostgres } from '../../support/test-postgres.js';
 import { Child } from './processes.js';
 import type { DevServer } from './temporal.js';
 
@@ -41,7 +41,7 @@ export class Stack {
     this.databaseUrl = databaseUrl;
   }
 
-  static async create(options: { scenario: string; cluster: PrivateCluster; temporal: DevServer; apiPort: number }): Promise<Stack> {
+  static async create(options: { scenario: string; cluster: TestPostgres; temporal: DevServer; apiPort: number }): Promise<Stack> {
     const databaseUrl = options.cluster.url(`hookline_faults_${options.scenario.replace(/[^a-z0-9]/gi, '_')}`);
     await ensureDatabase(databaseUrl);
     await migrate(databaseUrl);
