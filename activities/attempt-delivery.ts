@@ -16,6 +16,7 @@ import { setDeliveryStatus } from '../src/store/deliveries.js';
 import { markWebhookSlow } from '../src/store/flow.js';
 import { disableWebhook } from '../src/store/webhooks.js';
 import { attemptTimeoutMs, signalDeliveries } from '../src/temporal/deliveries.js';
+import { annotateSpan } from '../src/tracing/index.js';
 
 export interface AttemptDeps {
   db: Db;
@@ -74,6 +75,8 @@ export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
       }
       const { db, box, config } = deps;
       const log = deps.logger.child({ deliveryId: input.deliveryId, attempt: input.attemptNumber });
+      // the attempt's span (RunActivity, with tracing on): which delivery and attempt it is
+      annotateSpan({ 'hookline.delivery_id': input.deliveryId, 'hookline.attempt': input.attemptNumber });
       const context = await loadAttemptContext(db, box, input.deliveryId, input.attemptNumber, input.flow ? { leaseMs, sleepMs: START_SLEEP_MAX_MS } : undefined);
       if (!context || context.delivery.status === 'cancelled') return { kind: 'cancelled' };
       const { delivery, recorded, webhook, event } = context;
@@ -95,6 +98,7 @@ export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
         return { kind: 'held' };
       }
       if (!event) return { kind: 'cancelled' };
+      annotateSpan({ 'hookline.webhook_id': webhook.id, 'hookline.event_type': event.type, 'hookline.community_id': delivery.community_id });
 
       const local = runsLocally();
       if (context.admission) {
@@ -149,6 +153,11 @@ export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
       await admit(woken);
       if (disabledForFailing) log.warn({ webhookId: webhook.id }, 'webhook disabled: every attempt has failed for WEBHOOK_DISABLE_AFTER');
       deps.metrics?.attemptRecorded({ event, attemptNumber: input.attemptNumber, startedAt, run, next });
+      annotateSpan({
+        'hookline.outcome': next.kind,
+        ...(run.record.responseStatus !== null ? { 'http.response.status_code': run.record.responseStatus } : {}),
+        ...(run.record.errorCode ? { 'error.type': run.record.errorCode } : {}),
+      });
       log.info(
         {
           webhookId: webhook.id,

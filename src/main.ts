@@ -18,6 +18,7 @@ import { type DevServer, startDevServer } from './temporal/dev-server.js';
 import { temporalConnectionOptions } from './temporal/client.js';
 import { registerSearchAttributes } from './temporal/search-attributes.js';
 import { type RunningWorker, startWorker } from './worker.js';
+import { startTracing, stopTracing } from './tracing/index.js';
 
 const started = performance.now();
 const loaded = fillLocalSecrets(loadConfigOrExit());
@@ -35,6 +36,7 @@ const shutdown = onShutdownSignal(logger, () =>
     ['worker', worker && (() => worker!.shutdown().catch(() => {}))],
     ['database', db && (() => db!.destroy())],
     ['temporal dev server', devServer && (() => devServer!.stop())],
+    ['traces', () => stopTracing()],
   ]),
 );
 
@@ -57,6 +59,7 @@ try {
   await migrate(config.databaseUrl);
   db = createDb(config.databaseUrl);
   const box = new SecretBox(config.secretsKey, config.secretsKeyPrevious);
+  await startTracing(config.tracing, 'hookline', logger);
   api = await startApi({ config, db, box, logger });
   worker = await startWorker({ config, db, box, logger, shutdownSignals: [] });
   void worker.done.catch((error: unknown) => shutdown.fatal(error, 'worker failed'));

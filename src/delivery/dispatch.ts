@@ -8,6 +8,7 @@ import { pumpFlow } from '../store/flow.js';
 import { listStalledReplayJobs } from '../store/replay-jobs.js';
 import { startReplayJobIfNeverStarted } from '../temporal/replay-jobs.js';
 import { attemptTimeoutMs, type DeliveryToStart, signalDeliveries, startDeliveryWorkflow } from '../temporal/deliveries.js';
+import { withSpan } from '../tracing/index.js';
 
 /** A running replay job this long without progress is checked for a workflow that never started. */
 const REPLAY_JOB_IDLE_MS = 60_000;
@@ -60,11 +61,14 @@ export function startDispatchSweeper(options: {
       const rows = await listUndispatched(db, olderThanMs, 500);
       if (stopped) return;
       if (rows.length === 0) break;
-      await dispatchDeliveries(
-        client,
-        config,
-        db,
-        rows.map((r) => ({ id: r.id, communityId: r.community_id, webhookId: r.webhook_id, eventType: r.event_type })),
+      // with tracing on, the workflows it starts are children of one span of the sweep
+      await withSpan('hookline.dispatch_sweep', { 'hookline.deliveries': rows.length }, () =>
+        dispatchDeliveries(
+          client,
+          config,
+          db,
+          rows.map((r) => ({ id: r.id, communityId: r.community_id, webhookId: r.webhook_id, eventType: r.event_type })),
+        ),
       );
       logger.warn({ count: rows.length }, 'dispatch sweeper started workflows left behind');
       if (rows.length < 500) break;
