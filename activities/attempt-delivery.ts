@@ -101,6 +101,7 @@ export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
       annotateSpan({ 'hookline.webhook_id': webhook.id, 'hookline.event_type': event.type, 'hookline.community_id': delivery.community_id });
 
       const local = runsLocally();
+      annotateSpan({ 'temporal.local_activity': local });
       if (context.admission) {
         void admit(context.admission.woken);
         const step = admissionStep(context.admission, { local, communityBusy: localAttempts.busy(delivery.community_id) });

@@ -3,7 +3,9 @@ import { createRequire } from 'node:module';
 import { trace } from '@opentelemetry/api';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDb } from '../../src/db/database.js';
 import { dropDatabase, ensureDatabase } from '../../src/db/migrate.js';
+import { markWebhookSlow } from '../../src/store/flow.js';
 import { tracingActive } from '../../src/tracing/index.js';
 import { Child } from '../faults/support/processes.js';
 import { freePort } from '../support/free-port.js';
@@ -265,6 +267,40 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT set, API and worker as separate proce
     // the OTLP header reached the collector, from both processes, over both protocols
     expect(otlp.requests.every((r) => r.headers.authorization === `Bearer ${otlpCredential}`)).toBe(true);
     expect(new Set(otlp.requests.map((r) => r.contentType.split(';')[0]))).toEqual(new Set(['application/x-protobuf', 'application/json']));
+  });
+
+  it('traces an attempt made as a normal activity (a receiver marked slow) like a local one', async () => {
+    const community = await call('POST', '/v1/communities', { name: 'slow receiver' }, adminToken);
+    const apiKey = (await call('POST', `/v1/communities/${community.body.data.id}/api-keys`, { name: 'test' }, adminToken)).body.data.key as string;
+    const webhookId = (await call('POST', '/v1/webhooks', { url: receiver.url, events: ['user.joined'] }, apiKey)).body.data.id as string;
+    // as a local attempt that ran past its budget leaves it: the next attempts run as activity tasks
+    const db = createDb(databaseUrl);
+    try {
+      await markWebhookSlow(db, webhookId);
+    } finally {
+      await db.destroy();
+    }
+    receiver.responder = () => ({ status: 200 });
+    const before = receiver.arrivals.length;
+    const accepted = await call('POST', '/v1/events', joined('lin'), apiKey);
+    const deliveryId = accepted.body.data.deliveries[0].id as string;
+    await receiver.waitFor(before + 1);
+    const spans = await eventually(async () => {
+      const server = otlp.spans.find((s) => s.name === 'POST /v1/events' && s.attributes['hookline.event_id'] === accepted.body.data.event.id);
+      const all = server ? traceOf(server.traceId) : [];
+      return all.some((s) => s.name === 'RunWorkflow:deliveryWorkflow') && all.some((s) => s.name === 'POST') ? all : undefined;
+    }, 30_000);
+    const run = one(spans, 'RunWorkflow:deliveryWorkflow');
+    const post = one(spans, 'POST');
+    const runs = spans.filter((s) => s.name === 'RunActivity:attemptDelivery');
+    // the local attempt answers "remote" and sends nothing; the activity task sends, in its own span
+    expect(runs.map((s) => s.attributes['temporal.local_activity']).sort()).toEqual([false, true]);
+    const remote = runs.find((s) => s.attributes['temporal.local_activity'] === false)!;
+    expect(post.parentSpanId).toBe(remote.spanId);
+    expect(remote.attributes).toMatchObject({ 'hookline.delivery_id': deliveryId, 'hookline.attempt': 1, 'http.response.status_code': 200 });
+    const scheduledRemote = spans.find((s) => s.spanId === remote.parentSpanId)!;
+    expect(scheduledRemote.name).toBe('StartActivity:attemptDelivery');
+    expect(scheduledRemote.parentSpanId).toBe(run.spanId);
   });
 
   it('continues a caller\'s trace, and sends the traceparent to the receiver only with DELIVERY_SEND_TRACEPARENT', async () => {
