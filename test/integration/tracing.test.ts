@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createRequire } from 'node:module';
 import { trace } from '@opentelemetry/api';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDb } from '../../src/db/database.js';
-import { dropDatabase, ensureDatabase } from '../../src/db/migrate.js';
 import { markWebhookSlow } from '../../src/store/flow.js';
 import { tracingActive } from '../../src/tracing/index.js';
-import { Child } from '../faults/support/processes.js';
-import { freePort } from '../support/free-port.js';
+import { type Child, LOG_DIR } from '../faults/support/processes.js';
+import { type ProcessStack, startProcessStack } from '../support/hookline-processes.js';
 import { eventually, type Hookline, startHookline } from '../support/harness.js';
 import { OtlpReceiver, type ReceivedSpan, SPAN_KIND } from '../support/otlp-receiver.js';
 import { TestReceiver } from '../support/receiver.js';
@@ -79,77 +80,30 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT unset', () => {
 });
 
 describe('with OTEL_EXPORTER_OTLP_ENDPOINT set, API and worker as separate processes', () => {
-  const suffix = randomBytes(6).toString('hex');
-  const adminToken = `adm_${randomBytes(16).toString('hex')}`;
   const otlpCredential = `otlp-${randomBytes(8).toString('hex')}`;
-  let databaseUrl: string;
-  let apiUrl: string;
-  let api: Child;
+  let stack: ProcessStack;
   let worker: Child;
-  const children: Child[] = [];
-
-  const call = async (method: string, path: string, body: unknown, token: string, headers: Record<string, string> = {}) => {
-    const response = await fetch(`${apiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as any };
-  };
-
-  const baseEnv = () => ({
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_TASK_QUEUE: `hookline-test-${suffix}`,
-    ADMIN_TOKEN: adminToken,
-    SECRETS_KEY: secretsKey,
-    DELIVERY_ALLOW_HTTP: 'true',
-    DELIVERY_ALLOW_PRIVATE_NETWORKS: 'true',
-    DELIVERY_RETRY_SCHEDULE: '300ms,300ms',
-    DELIVERY_RETRY_JITTER: '0',
-    DELIVERY_TIMEOUT_MS: '2000',
-    LOG_LEVEL: 'info',
-    OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
-    OTEL_EXPORTER_OTLP_HEADERS: `authorization=Bearer%20${otlpCredential}`,
-    OTEL_BSP_SCHEDULE_DELAY: '100',
-  });
-  const secretsKey = randomBytes(32).toString('base64');
-
-  const startWorkerProcess = async (name: string, env: Record<string, string> = {}) => {
-    const child = new Child(name, process.execPath, ['--import', 'tsx', 'src/worker-main.ts'], {
-      ...baseEnv(),
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      ...env,
-    });
-    children.push(child);
-    await child.waitForLine(/worker running/, 120_000);
-    return child;
-  };
+  let adminToken: string;
+  let secretsKey: string;
+  const call = (method: string, path: string, body: unknown, token: string, headers: Record<string, string> = {}) => stack.call(method, path, body, token, headers);
+  // the worker exports in JSON, the API in protobuf (the default)
+  const startWorkerProcess = (name: string, env: Record<string, string> = {}) => stack.startWorker(name, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', ...env });
 
   beforeAll(async () => {
-    const template = new URL(inject('databaseTemplateUrl'));
-    const url = new URL(template);
-    url.pathname = `/hookline_test_${suffix}`;
-    databaseUrl = url.toString();
-    await ensureDatabase(databaseUrl, template.pathname.slice(1));
-    const port = await freePort();
-    apiUrl = `http://127.0.0.1:${port}`;
-    api = new Child('tracing-api', process.execPath, ['--import', 'tsx', 'src/api-main.ts'], { ...baseEnv(), PORT: String(port) });
-    children.push(api);
-    const tracingLine = api.waitForLine(/traces exported over OTLP/, 60_000);
-    await api.waitForLine(/API listening/, 60_000);
+    stack = await startProcessStack('tracing', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
+      OTEL_EXPORTER_OTLP_HEADERS: `authorization=Bearer%20${otlpCredential}`,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    });
+    ({ adminToken, secretsKey } = stack);
     // the start-up line names the endpoint and protocol, never the OTLP headers
-    const line = await tracingLine;
+    const line = readFileSync(path.join(LOG_DIR, 'tracing-api.log'), 'utf8').split('\n').find((l) => l.includes('traces exported over OTLP'));
     expect(line).toContain('/v1/traces');
     expect(line).toContain('http/protobuf');
     expect(line).not.toContain(otlpCredential);
-    worker = await startWorkerProcess('tracing-worker');
+    worker = await startWorkerProcess('worker');
   });
-  afterAll(async () => {
-    for (const child of children) await child.terminate(20_000);
-    if (databaseUrl) await dropDatabase(databaseUrl).catch(() => {});
-  });
+  afterAll(async () => stack?.stop());
 
   /** The spans of one trace, once `done` says they have all arrived. */
   const traceOf = (traceId: string) => otlp.spans.filter((s) => s.traceId === traceId);
@@ -274,7 +228,7 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT set, API and worker as separate proce
     const apiKey = (await call('POST', `/v1/communities/${community.body.data.id}/api-keys`, { name: 'test' }, adminToken)).body.data.key as string;
     const webhookId = (await call('POST', '/v1/webhooks', { url: receiver.url, events: ['user.joined'] }, apiKey)).body.data.id as string;
     // as a local attempt that ran past its budget leaves it: the next attempts run as activity tasks
-    const db = createDb(databaseUrl);
+    const db = createDb(stack.databaseUrl);
     try {
       await markWebhookSlow(db, webhookId);
     } finally {
@@ -305,7 +259,7 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT set, API and worker as separate proce
 
   it('continues a caller\'s trace, and sends the traceparent to the receiver only with DELIVERY_SEND_TRACEPARENT', async () => {
     await worker.terminate(30_000);
-    worker = await startWorkerProcess('tracing-worker-traceparent', { DELIVERY_SEND_TRACEPARENT: 'true' });
+    worker = await startWorkerProcess('worker-traceparent', { DELIVERY_SEND_TRACEPARENT: 'true' });
     const community = await call('POST', '/v1/communities', { name: 'traceparent' }, adminToken);
     const apiKey = (await call('POST', `/v1/communities/${community.body.data.id}/api-keys`, { name: 'test' }, adminToken)).body.data.key as string;
     await call('POST', '/v1/webhooks', { url: receiver.url, events: ['user.joined'] }, apiKey);

@@ -112,7 +112,7 @@ export const deliveryRoutes = [
       // pending first, so an attempt that lands right after the signal is not overwritten
       await markReplayRequested(db, scope, delivery.id);
       try {
-        await replayDeliveryWorkflow(temporal, config, delivery);
+        await replayDeliveryWorkflow(temporal, config, delivery, 'api');
       } catch {
         await releaseReplay(db, delivery.id, reservation.at);
         await setDeliveryStatus(db, delivery.id, delivery.status, delivery.nextAttemptAt ? new Date(delivery.nextAttemptAt) : null);
