@@ -39,6 +39,7 @@ import {
   rawScenario,
   sustainedScenario,
   sustainedSetup,
+  tracingScenario,
   warmHookline,
 } from './scenarios/index.js';
 import {
@@ -58,7 +59,7 @@ import {
 } from './stack.js';
 import { tuneScenario } from './tune.js';
 
-const SCENARIOS = ['raw', 'floor', 'sustained', 'fanout', 'api', 'parked', 'isolation', 'fifo'] as const;
+const SCENARIOS = ['raw', 'floor', 'sustained', 'fanout', 'api', 'parked', 'isolation', 'fifo', 'tracing'] as const;
 type Scenario = (typeof SCENARIOS)[number] | 'tune';
 
 function parseArgs(argv: string[]) {
@@ -165,7 +166,7 @@ async function main() {
   const started = Date.now();
   const want = (s: Scenario) => selected.includes(s);
   const needHookline = ['sustained', 'fanout', 'api', 'parked', 'isolation', 'fifo'].some((s) => want(s as Scenario));
-  const needTemporal = needHookline || want('floor');
+  const needTemporal = needHookline || want('floor') || want('tracing');
 
   const results: Record<string, any> = {
     runId,
@@ -247,11 +248,11 @@ async function main() {
         progressDone(`floor: ${results.scenarios.floor.perSecond.median} workflows/s`);
       }
     }
+    if ((needHookline || want('tracing')) && !runsFromSource()) {
+      progress('npm run build (the API and the worker run from dist/, as npm start does)');
+      execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    }
     if (needHookline) {
-      if (!runsFromSource()) {
-        progress('npm run build (the API and the worker run from dist/, as npm start does)');
-        execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-      }
       progress('creating the database, starting the API and the worker');
       db = await freshDatabase(runId);
       results.versions.postgres = (await db.pool.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]?.v ?? 'unknown';
@@ -302,6 +303,16 @@ async function main() {
         progressDone(`parked: worker ${p.worker.rssMb.median} MB, ${p.worker.cpuPercent.median}% CPU with ${p.deliveries} waiting`);
       }
     }
+    if (want('tracing')) {
+      // its own three Hooklines (code without tracing, tracing off, tracing on), after the main one stopped
+      await hookline?.stop();
+      hookline = undefined;
+      results.scenarios.tracing = await tracingScenario(rx, temporal!.address, runId, logDir, profile);
+      const t = results.scenarios.tracing;
+      progressDone(
+        `tracing: off/absent ${t.offOverAbsent.ratio} (${t.offOverAbsent.withinNoise ? 'within noise' : 'outside the noise'}), on/off ${t.onOverOff}`,
+      );
+    }
   } finally {
     progress('stopping');
     await client?.connection.close().catch(() => {});
@@ -350,6 +361,25 @@ function evaluate(s: Record<string, any>, pairRatios?: { median: number; min: nu
     const n = over === 'over1' ? 'one webhook' : '20 webhooks';
     checks.push(check(`isolation: healthy p99 beside 400 hanging on ${n}, ms`, beside, '≤', 2000));
     checks.push(check(`isolation: healthy p99 beside 400 hanging on ${n}, vs 5 × alone`, beside, '≤', s.isolation ? 5 * s.isolation.alone.p99Ms : undefined));
+  }
+  if (s.tracing) {
+    const t = s.tracing.offOverAbsent;
+    checks.push({
+      what: 'tracing off vs code without tracing: CPU-ms per delivery within the noise of the repeats',
+      value: Number(s.tracing.off.cpuMsPerDelivery.median.toFixed(2)),
+      limit: Number((s.tracing.absent.cpuMsPerDelivery.median + t.cpu.noiseMs).toFixed(2)),
+      comparison: '≤',
+      ok: t.cpu.withinNoise || t.cpu.differenceMs < 0,
+      by: t.cpu.withinNoise ? 'within noise' : t.cpu.differenceMs < 0 ? 'cheaper' : `dearer by ${((t.cpu.ratio - 1) * 100).toFixed(0)}%`,
+    });
+    checks.push({
+      what: 'tracing off vs code without tracing: deliveries/s within the noise of the repeats',
+      value: Number(s.tracing.off.perSecond.median.toFixed(2)),
+      limit: Number((s.tracing.absent.perSecond.median - t.noisePerSecond).toFixed(2)),
+      comparison: '≥',
+      ok: t.withinNoise || s.tracing.off.perSecond.median > s.tracing.absent.perSecond.median,
+      by: t.withinNoise ? 'within noise' : s.tracing.off.perSecond.median > s.tracing.absent.perSecond.median ? 'faster' : `slower by ${((1 - t.ratio) * 100).toFixed(0)}%`,
+    });
   }
   const ratios = {
     ...(rate !== undefined && floorRate !== undefined ? { sustainedOverFloor: Number((rate / floorRate).toFixed(2)) } : {}),
@@ -436,6 +466,30 @@ function render(results: Record<string, any>): string {
   if (s.fifo) {
     add('fifo', `deliveries/s, one FIFO webhook (${s.fifo.one.deliveries})`, s.fifo.one.deliveriesPerSecond);
     add('fifo', `deliveries/s, 50 FIFO webhooks (${s.fifo.fifty.deliveries})`, s.fifo.fifty.deliveriesPerSecond);
+  }
+  if (s.tracing) {
+    const t = s.tracing;
+    add('tracing', `deliveries/s, tracing code absent (${t.baseline.revision.slice(0, 10)}, ${t.concurrency} in flight)`, t.absent.perSecond);
+    add('tracing', 'deliveries/s, tracing off (default)', t.off.perSecond);
+    add('tracing', 'deliveries/s, tracing on, OTLP to a local sink (informative)', t.on.perSecond);
+    add('tracing', '202→arrival p99, absent, ms', t.absent.latencyMs.p99);
+    add('tracing', '202→arrival p99, off, ms', t.off.latencyMs.p99);
+    add('tracing', '202→arrival p99, on, ms', t.on.latencyMs.p99);
+    add('tracing', 'CPU-ms per delivery (API + worker), absent', t.absent.cpuMsPerDelivery);
+    add('tracing', 'CPU-ms per delivery (API + worker), off', t.off.cpuMsPerDelivery);
+    add('tracing', 'CPU-ms per delivery (API + worker), on', t.on.cpuMsPerDelivery);
+    add('tracing', 'off ÷ absent, per pair of windows', t.offOverAbsent.perPair);
+    add(
+      'tracing',
+      'off ÷ absent, medians',
+      `${t.offOverAbsent.ratio} (${t.offOverAbsent.withinNoise ? 'within noise' : 'OUTSIDE the noise'}: ${t.offOverAbsent.differencePerSecond}/s apart, repeats spread ${t.offOverAbsent.noisePerSecond}/s)`,
+    );
+    add(
+      'tracing',
+      'off ÷ absent, CPU-ms per delivery',
+      `${t.offOverAbsent.cpu.ratio} (${t.offOverAbsent.cpu.withinNoise ? 'within noise' : 'OUTSIDE the noise'}: ${t.offOverAbsent.cpu.differenceMs} ms apart, repeats spread ${t.offOverAbsent.cpu.noiseMs} ms)`,
+    );
+    add('tracing', `on ÷ off, medians (${t.on.spansExported} spans exported)`, t.onOverOff);
   }
   if (s.tune) {
     for (const t of s.tune.variants as Array<{ name: string; perSecond: { median: number; min: number; max: number } }>) {

@@ -9,4 +9,5 @@ export { parkedScenario } from './parked.js';
 export { isolationScenario } from './isolation.js';
 export { FULL, type Profile, QUICK } from './profile.js';
 export { rawScenario } from './raw.js';
+export { tracingScenario } from './tracing.js';
 export { floorAndSustained, type SustainedSetup, sustainedScenario, sustainedSetup, warmHookline } from './sustained.js';
