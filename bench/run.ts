@@ -490,6 +490,7 @@ function render(results: Record<string, any>): string {
       `${t.offOverAbsent.cpu.ratio} (${t.offOverAbsent.cpu.withinNoise ? 'within noise' : 'OUTSIDE the noise'}: ${t.offOverAbsent.cpu.differenceMs} ms apart, repeats spread ${t.offOverAbsent.cpu.noiseMs} ms)`,
     );
     add('tracing', `on ÷ off, medians (${t.on.spansExported} spans exported)`, t.onOverOff);
+    add('tracing', 'the hooks a delivery runs with tracing off, timed alone, ns', t.hooksOffNsPerDelivery);
   }
   if (s.tune) {
     for (const t of s.tune.variants as Array<{ name: string; perSecond: { median: number; min: number; max: number } }>) {

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { annotateSpan, clientSpan, tracingActive } from '../../src/tracing/index.js';
 import { buildBaseline, revisionBefore } from '../baseline.js';
 import { closedLoop, type LoopResult } from '../loops.js';
 import { progress, spread } from '../lib.js';
@@ -33,7 +34,37 @@ export interface TracingVariant {
   key: string;
 }
 
+/**
+ * The hooks one delivery runs through with tracing off, timed alone in this process (no SDK loaded
+ * here either): the span annotations of the event's request and of the attempt, the check before
+ * the POST and the trace object the attempt builds for it. A figure no other process can disturb,
+ * to set beside the CPU a delivery costs.
+ */
+export async function hooksOffNsPerDelivery(iterations = 2_000_000): Promise<number> {
+  if (tracingActive()) throw new Error('tracing is on in the bench process');
+  const post = () => Promise.resolve(200);
+  let sink = 0;
+  const once = (i: number) => {
+    annotateSpan({ 'hookline.event_id': 'evt_x', 'hookline.event_type': 'user.joined', 'hookline.deliveries': 1 });
+    annotateSpan({ 'hookline.delivery_id': 'dlv_x', 'hookline.attempt': i });
+    annotateSpan({ 'hookline.webhook_id': 'wh_x', 'hookline.event_type': 'user.joined', 'hookline.community_id': 'cmty_x' });
+    annotateSpan({ 'temporal.local_activity': true });
+    const trace = { attributes: { 'hookline.delivery_id': 'dlv_x', 'hookline.attempt': i }, propagate: false };
+    if (!tracingActive()) sink += trace.attributes['hookline.attempt'];
+    annotateSpan({ 'hookline.outcome': 'succeeded', 'http.response.status_code': 200 });
+  };
+  for (let i = 0; i < 100_000; i++) once(i); // warm up the JIT
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) once(i);
+  const elapsed = Number(process.hrtime.bigint() - started);
+  // clientSpan off is a direct call of what it wraps
+  await clientSpan('POST', {}, false, post, () => ({ attributes: {} }));
+  if (sink === 0) throw new Error('unreachable');
+  return Number((elapsed / iterations).toFixed(1));
+}
+
 export async function tracingScenario(rx: Receiver, temporalAddress: string, runId: string, logDir: string, p: Profile) {
+  const hooksNs = await hooksOffNsPerDelivery();
   const revision = process.env.BENCH_TRACING_BASELINE || revisionBefore('src/tracing/index.ts');
   const baseline = buildBaseline(revision);
   const sink = await OtlpSink.start();
@@ -113,6 +144,7 @@ export async function tracingScenario(rx: Receiver, temporalAddress: string, run
         },
       },
       onOverOff: Number((on.perSecond.median / off.perSecond.median).toFixed(3)),
+      hooksOffNsPerDelivery: hooksNs,
     };
   } finally {
     for (const v of variants) {
