@@ -9,7 +9,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 # npm run build: the server compiled to dist/ (JavaScript with source maps), the prebuilt workflow
-# bundle dist/workflow-bundle.js and the dashboard's static bundle; then drop the build-only
+# bundles dist/workflow-bundle.js and dist/workflow-bundle-traced.js (with the tracing interceptors,
+# for workers with tracing on) and the dashboard's static bundle; then drop the build-only
 # packages (typescript, vite, preact, test tools). Nothing at run time needs them: the processes
 # run node on dist/ (tsx stays a dependency for the `hookline` command, bin/hookline.js).
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund

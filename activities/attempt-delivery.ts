@@ -18,6 +18,7 @@ import { setDeliveryStatus } from '../src/store/deliveries.js';
 import { markWebhookSlow } from '../src/store/flow.js';
 import { disableWebhook } from '../src/store/webhooks.js';
 import { attemptTimeoutMs, signalDeliveries } from '../src/temporal/deliveries.js';
+import { annotateSpan } from '../src/tracing/index.js';
 
 export interface AttemptDeps {
   db: Db;
@@ -76,6 +77,8 @@ export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
       }
       const { db, box, config } = deps;
       const log = deps.logger.child({ deliveryId: input.deliveryId, attempt: input.attemptNumber });
+      // the attempt's span (RunActivity, with tracing on): which delivery and attempt it is
+      annotateSpan({ 'hookline.delivery_id': input.deliveryId, 'hookline.attempt': input.attemptNumber });
       const context = await loadAttemptContext(db, box, input.deliveryId, input.attemptNumber, input.flow ? { leaseMs, sleepMs: START_SLEEP_MAX_MS } : undefined);
       if (!context || context.delivery.status === 'cancelled') return { kind: 'cancelled' };
       const { delivery, recorded, webhook, event } = context;
@@ -101,8 +104,10 @@ export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
         await setDeliveryStatus(db, delivery.id, 'cancelled');
         return { kind: 'cancelled' };
       }
+      annotateSpan({ 'hookline.webhook_id': webhook.id, 'hookline.event_type': event.type, 'hookline.community_id': delivery.community_id });
 
       const local = runsLocally();
+      annotateSpan({ 'temporal.local_activity': local });
       if (context.admission) {
         void admit(context.admission.woken);
         const step = admissionStep(context.admission, { local, communityBusy: localAttempts.busy(delivery.community_id) });
@@ -157,6 +162,11 @@ export function attemptActivities(deps: AttemptDeps): DeliveryActivities {
       await admit(woken);
       if (disabledForFailing) log.warn({ webhookId: webhook.id }, 'webhook disabled: every attempt has failed for WEBHOOK_DISABLE_AFTER');
       deps.metrics?.attemptRecorded({ event, attemptNumber: input.attemptNumber, startedAt, run, next });
+      annotateSpan({
+        'hookline.outcome': next.kind,
+        ...(run.record.responseStatus !== null ? { 'http.response.status_code': run.record.responseStatus } : {}),
+        ...(run.record.errorCode ? { 'error.type': run.record.errorCode } : {}),
+      });
       log.info(
         {
           webhookId: webhook.id,

@@ -71,7 +71,7 @@ export function replayJobActivities(deps: ReplayJobDeps): ReplayJobActivities {
           const wait = started + index * intervalMs - Date.now();
           if (wait > 0) await sleep(wait);
           try {
-            await replayDeliveryWorkflow(temporal, config, delivery);
+            await replayDeliveryWorkflow(temporal, config, delivery, 'bulk');
           } catch (error) {
             unstarted.push(delivery.id);
             log.warn({ err: error, deliveryId: delivery.id }, 'bulk replay could not start a replay');

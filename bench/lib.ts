@@ -78,7 +78,7 @@ export function startChild(
   name: string,
   command: string,
   args: string[],
-  options: { env?: Record<string, string>; logDir: string; ipc?: boolean },
+  options: { env?: Record<string, string>; logDir: string; ipc?: boolean; cwd?: string },
 ): Child {
   const logFile = path.join(options.logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
@@ -86,12 +86,12 @@ export function startChild(
   const child =
     options.ipc && command === 'node'
       ? fork(args[args.length - 1]!, [], {
-          cwd: ROOT,
+          cwd: options.cwd ?? ROOT,
           env,
           execArgv: args.slice(0, -1),
           stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         })
-      : spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      : spawn(command, args, { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -113,7 +113,7 @@ export function startChild(
   return handle;
 }
 
-export function tsChild(name: string, file: string, options: { env?: Record<string, string>; logDir: string; ipc?: boolean }): Child {
+export function tsChild(name: string, file: string, options: { env?: Record<string, string>; logDir: string; ipc?: boolean; cwd?: string }): Child {
   return startChild(name, 'node', ['--import', 'tsx', file], options);
 }
 

@@ -41,6 +41,7 @@ import {
   rawScenario,
   sustainedScenario,
   sustainedSetup,
+  tracingScenario,
   warmHookline,
 } from './scenarios/index.js';
 import {
@@ -60,7 +61,7 @@ import {
 } from './stack.js';
 import { tuneScenario } from './tune.js';
 
-const SCENARIOS = ['raw', 'floor', 'sustained', 'fanout', 'api', 'parked', 'isolation', 'fifo'] as const;
+const SCENARIOS = ['raw', 'floor', 'sustained', 'fanout', 'api', 'parked', 'isolation', 'fifo', 'tracing'] as const;
 /** Run only when named (`npm run bench -- growth`): about 15 minutes, on a Hookline of its own. */
 const ON_REQUEST = ['tune', 'growth'] as const;
 type Scenario = (typeof SCENARIOS)[number] | (typeof ON_REQUEST)[number];
@@ -169,7 +170,7 @@ async function main() {
   const started = Date.now();
   const want = (s: Scenario) => selected.includes(s);
   const needHookline = ['sustained', 'fanout', 'api', 'parked', 'isolation', 'fifo'].some((s) => want(s as Scenario));
-  const needTemporal = needHookline || want('floor') || want('growth');
+  const needTemporal = needHookline || want('floor') || want('growth') || want('tracing');
 
   const results: Record<string, any> = {
     runId,
@@ -253,11 +254,11 @@ async function main() {
         progressDone(`floor: ${results.scenarios.floor.perSecond.median} workflows/s`);
       }
     }
+    if ((needHookline || want('tracing')) && !runsFromSource()) {
+      progress('npm run build (the API and the worker run from dist/, as npm start does)');
+      execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    }
     if (needHookline) {
-      if (!runsFromSource()) {
-        progress('npm run build (the API and the worker run from dist/, as npm start does)');
-        execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-      }
       progress('creating the database, starting the API and the worker');
       db = await freshDatabase(runId);
       results.versions.postgres = (await db.pool.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]?.v ?? 'unknown';
@@ -307,6 +308,16 @@ async function main() {
         const p = results.scenarios.parked;
         progressDone(`parked: worker ${p.worker.rssMb.median} MB, ${p.worker.cpuPercent.median}% CPU with ${p.deliveries} waiting`);
       }
+    }
+    if (want('tracing')) {
+      // its own three Hooklines (code without tracing, tracing off, tracing on), after the main one stopped
+      await hookline?.stop();
+      hookline = undefined;
+      results.scenarios.tracing = await tracingScenario(rx, temporal!.address, runId, logDir, profile);
+      const t = results.scenarios.tracing;
+      progressDone(
+        `tracing: off/absent ${t.offOverAbsent.ratio} (${t.offOverAbsent.withinNoise ? 'within noise' : 'outside the noise'}), on/off ${t.onOverOff}`,
+      );
     }
     if (want('growth')) {
       // a Hookline of its own, with a short retention, on a fresh database
@@ -384,6 +395,25 @@ function evaluate(s: Record<string, any>, pairRatios?: { median: number; min: nu
   }
   checks.push(check('growth: p99 202→arrival during the 1,000,000-row purge at half load, ms', s.growth?.bulk.latencyDuringPurgeMs.p99, '≤', 1000));
   checks.push(check('growth: table size change over the last half of the purge cycles, %', s.growth?.steady?.growthPercentOverLastHalf, '≤', 5));
+  if (s.tracing) {
+    const t = s.tracing.offOverAbsent;
+    checks.push({
+      what: 'tracing off vs code without tracing: CPU-ms per delivery within the noise of the repeats',
+      value: Number(s.tracing.off.cpuMsPerDelivery.median.toFixed(2)),
+      limit: Number((s.tracing.absent.cpuMsPerDelivery.median + t.cpu.noiseMs).toFixed(2)),
+      comparison: '≤',
+      ok: t.cpu.withinNoise || t.cpu.differenceMs < 0,
+      by: t.cpu.withinNoise ? 'within noise' : t.cpu.differenceMs < 0 ? 'cheaper' : `dearer by ${((t.cpu.ratio - 1) * 100).toFixed(0)}%`,
+    });
+    checks.push({
+      what: 'tracing off vs code without tracing: deliveries/s within the noise of the repeats',
+      value: Number(s.tracing.off.perSecond.median.toFixed(2)),
+      limit: Number((s.tracing.absent.perSecond.median - t.noisePerSecond).toFixed(2)),
+      comparison: '≥',
+      ok: t.withinNoise || s.tracing.off.perSecond.median > s.tracing.absent.perSecond.median,
+      by: t.withinNoise ? 'within noise' : s.tracing.off.perSecond.median > s.tracing.absent.perSecond.median ? 'faster' : `slower by ${((1 - t.ratio) * 100).toFixed(0)}%`,
+    });
+  }
   const ratios = {
     ...(rate !== undefined && floorRate !== undefined ? { sustainedOverFloor: Number((rate / floorRate).toFixed(2)) } : {}),
     ...(rate !== undefined && s.floorLocal ? { sustainedOverFloorLocal: Number((rate / s.floorLocal.perSecond.median).toFixed(2)) } : {}),
@@ -490,6 +520,31 @@ function render(results: Record<string, any>): string {
     add('growth', '202→arrival p99 during the purge, ms', g.bulk.latencyDuringPurgeMs.p99);
     add('growth', '202→arrival p99 while deleting (before the vacuum), ms', g.bulk.latencyWhileDeletingMs.p99);
     add('growth', '202→arrival p99 while vacuuming, ms', g.bulk.latencyWhileVacuumingMs?.p99);
+  }
+  if (s.tracing) {
+    const t = s.tracing;
+    add('tracing', `deliveries/s, tracing code absent (${t.baseline.revision.slice(0, 10)}, ${t.concurrency} in flight)`, t.absent.perSecond);
+    add('tracing', 'deliveries/s, tracing off (default)', t.off.perSecond);
+    add('tracing', 'deliveries/s, tracing on, OTLP to a local sink (informative)', t.on.perSecond);
+    add('tracing', '202→arrival p99, absent, ms', t.absent.latencyMs.p99);
+    add('tracing', '202→arrival p99, off, ms', t.off.latencyMs.p99);
+    add('tracing', '202→arrival p99, on, ms', t.on.latencyMs.p99);
+    add('tracing', 'CPU-ms per delivery (API + worker), absent', t.absent.cpuMsPerDelivery);
+    add('tracing', 'CPU-ms per delivery (API + worker), off', t.off.cpuMsPerDelivery);
+    add('tracing', 'CPU-ms per delivery (API + worker), on', t.on.cpuMsPerDelivery);
+    add('tracing', 'off ÷ absent, per pair of windows', t.offOverAbsent.perPair);
+    add(
+      'tracing',
+      'off ÷ absent, medians',
+      `${t.offOverAbsent.ratio} (${t.offOverAbsent.withinNoise ? 'within noise' : 'OUTSIDE the noise'}: ${t.offOverAbsent.differencePerSecond}/s apart, repeats spread ${t.offOverAbsent.noisePerSecond}/s)`,
+    );
+    add(
+      'tracing',
+      'off ÷ absent, CPU-ms per delivery',
+      `${t.offOverAbsent.cpu.ratio} (${t.offOverAbsent.cpu.withinNoise ? 'within noise' : 'OUTSIDE the noise'}: ${t.offOverAbsent.cpu.differenceMs} ms apart, repeats spread ${t.offOverAbsent.cpu.noiseMs} ms)`,
+    );
+    add('tracing', `on ÷ off, medians (${t.on.spansExported} spans exported)`, t.onOverOff);
+    add('tracing', 'the hooks a delivery runs with tracing off, timed alone, ns', t.hooksOffNsPerDelivery);
   }
   if (s.tune) {
     for (const t of s.tune.variants as Array<{ name: string; perSecond: { median: number; min: number; max: number } }>) {

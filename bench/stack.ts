@@ -230,14 +230,21 @@ export async function startHookline(options: {
   runId: string;
   temporalAddress: string;
   databaseUrl: string;
-  /** More settings for both processes (the growth scenario's RETENTION and PURGE_INTERVAL). */
+  /** Another checkout to run (its dist/, or its sources), e.g. a baseline build (bench/baseline.ts). */
+  root?: string;
+  /** Names this stack's processes and task queue, when a run starts more than one. */
+  name?: string;
+  /** More settings for both processes (OTEL_*, the growth scenario's RETENTION and PURGE_INTERVAL, …). */
   env?: Record<string, string>;
 }): Promise<Hookline> {
   const port = await freePort();
   const adminToken = `adm_${randomBytes(16).toString('hex')}`;
-  const taskQueue = `bench-${options.runId}`;
+  const taskQueue = `bench-${options.runId}${options.name ? `-${options.name}` : ''}`;
+  const prefix = options.name ? `${options.name}-` : '';
+  const cwd = options.root;
   const env = {
     ...HOOKLINE_BENCH_ENV,
+    ...options.env,
     PORT: String(port),
     DATABASE_URL: options.databaseUrl,
     TEMPORAL_ADDRESS: options.temporalAddress,
@@ -253,11 +260,11 @@ export async function startHookline(options: {
   // first; the worker through scripts/worker.sh, with its heap cap and prebuilt workflow bundle),
   // unless BENCH_FROM_SOURCE=1 or a tuning wrapper asks for tsx on the sources.
   const api = fromSource
-    ? tsChild('api', 'src/api-main.ts', { env, logDir: options.logDir })
-    : startChild('api', 'node', ['--enable-source-maps', 'dist/src/api-main.js'], { env, logDir: options.logDir });
+    ? tsChild(`${prefix}api`, 'src/api-main.ts', { env, logDir: options.logDir, cwd })
+    : startChild(`${prefix}api`, 'node', ['--enable-source-maps', 'dist/src/api-main.js'], { env, logDir: options.logDir, cwd });
   const worker = fromSource
-    ? tsChild('worker', hooklineWorkerEntry(), { env: workerEnv, logDir: options.logDir })
-    : startChild('worker', 'sh', ['scripts/worker.sh'], { env: workerEnv, logDir: options.logDir });
+    ? tsChild(`${prefix}worker`, hooklineWorkerEntry(), { env: workerEnv, logDir: options.logDir, cwd })
+    : startChild(`${prefix}worker`, 'sh', ['scripts/worker.sh'], { env: workerEnv, logDir: options.logDir, cwd });
   const apiUrl = `http://127.0.0.1:${port}`;
   const http = new Pool(apiUrl, { connections: 128, keepAliveTimeout: 60_000 });
   await waitFor(

@@ -5,7 +5,8 @@
  *
  *   1. tsc -b tsconfig.build.json: src/, workflows/, activities/ to dist/ as JavaScript with source
  *      maps, incremental (dist/tsconfig.build.tsbuildinfo); a type error fails the build.
- *   2. dist/workflow-bundle.js, the prebuilt workflow bundle (scripts/bundle-workflows.ts).
+ *   2. dist/workflow-bundle.js and dist/workflow-bundle-traced.js, the prebuilt workflow bundles
+ *      (scripts/bundle-workflows.ts).
  *   3. the dashboard's static bundle, dashboard/dist (npm run build:dashboard), when its sources,
  *      its config, the typed client it bundles (packages/client/src) or package-lock.json changed.
  *   4. links that keep the paths src/ computes from import.meta.url (the package's version, the
@@ -64,7 +65,7 @@ await step('tsc (dist/src, dist/workflows, dist/activities)', () => {
 });
 
 // 2. The prebuilt workflow bundle.
-await step('workflow bundle (dist/workflow-bundle.js)', () => bundleWorkflows({ force }));
+await step('workflow bundles (dist/workflow-bundle.js, dist/workflow-bundle-traced.js)', () => bundleWorkflows({ force }));
 
 // 3. The dashboard. Its stamp lives in its output directory, which Vite empties on each build.
 await step('dashboard (dashboard/dist)', () => {

@@ -1,9 +1,11 @@
 /**
- * The prebuilt workflow bundle, dist/workflow-bundle.js: the delivery and replay-job workflows
+ * The prebuilt workflow bundles. dist/workflow-bundle.js: the delivery and replay-job workflows
  * bundled by the Temporal SDK's webpack (`bundleWorkflowCode`), as a worker would bundle them at
  * start. A worker running compiled (dist/src/worker.js) loads it instead of running webpack itself
  * (src/worker.ts, workflowSource), which saves it webpack's memory and seconds of start
- * (BENCHMARKS.md, "Tuning").
+ * (BENCHMARKS.md, "Tuning"). dist/workflow-bundle-traced.js: the same with the OpenTelemetry
+ * workflow interceptors, for a worker with tracing on (src/tracing); with tracing off the worker
+ * loads the first, which holds no tracing code.
  *
  *   npx tsx scripts/bundle-workflows.ts           # part of `npm run build`; skips when up to date
  *   npx tsx scripts/bundle-workflows.ts --force
@@ -16,11 +18,22 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TRACING_WORKFLOW_INTERCEPTOR_MODULES } from '../src/tracing/workflow-modules.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const WORKFLOWS_ENTRY = path.join(ROOT, 'workflows/index.ts');
 export const BUNDLE_PATH = path.join(ROOT, 'dist/workflow-bundle.js');
-const STAMP_PATH = `${BUNDLE_PATH}.inputs`;
+export const TRACED_BUNDLE_PATH = path.join(ROOT, 'dist/workflow-bundle-traced.js');
+
+/** The two bundles: their paths, their interceptor modules and the packages those add to the inputs. */
+const BUNDLES = [
+  { path: BUNDLE_PATH, interceptorModules: [] as readonly string[], packages: [] as string[] },
+  {
+    path: TRACED_BUNDLE_PATH,
+    interceptorModules: TRACING_WORKFLOW_INTERCEPTOR_MODULES,
+    packages: ['@temporalio/interceptors-opentelemetry', '@opentelemetry/api', '@opentelemetry/core', '@opentelemetry/sdk-trace-base', '@opentelemetry/resources'],
+  },
+];
 
 /**
  * The files the bundle is made of: the entry and every module it imports by value, transitively
@@ -52,11 +65,13 @@ export function workflowInputs(entry = WORKFLOWS_ENTRY): { files: string[]; pack
   return { files: [...files].sort(), packages: [...packages].sort() };
 }
 
-/** A hash of everything the bundle depends on. */
-export function inputsHash(): string {
+/** A hash of everything a bundle depends on (`extraPackages`: those its interceptor modules bring). */
+export function inputsHash(extraPackages: readonly string[] = []): string {
   const hash = createHash('sha256');
   const require = createRequire(WORKFLOWS_ENTRY);
-  const { files, packages } = workflowInputs();
+  const inputs = workflowInputs();
+  const files = inputs.files;
+  const packages = [...inputs.packages, ...extraPackages];
   for (const file of [...files, fileURLToPath(import.meta.url)]) {
     hash.update(`${path.relative(ROOT, file)}\0`).update(readFileSync(file)).update('\0');
   }
@@ -72,24 +87,33 @@ export function inputsHash(): string {
   return hash.digest('hex');
 }
 
-/** Makes dist/workflow-bundle.js unless it is up to date; returns whether it bundled. */
+/** Makes each bundle that is not up to date; returns whether it bundled any. */
 export async function bundleWorkflows(options: { force?: boolean } = {}): Promise<boolean> {
-  const hash = inputsHash();
-  if (!options.force && existsSync(BUNDLE_PATH) && existsSync(STAMP_PATH) && readFileSync(STAMP_PATH, 'utf8').trim() === hash) return false;
-  // imported here: loading the SDK's worker package (webpack, the native core) costs ~1 s
-  const { bundleWorkflowCode, DefaultLogger } = await import('@temporalio/worker');
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: new DefaultLogger('WARN') });
-  mkdirSync(path.dirname(BUNDLE_PATH), { recursive: true });
-  // written aside then renamed: a worker starting meanwhile reads the old bundle or the new, never half
-  const temporary = `${BUNDLE_PATH}.${process.pid}.tmp`;
-  writeFileSync(temporary, code);
-  renameSync(temporary, BUNDLE_PATH);
-  writeFileSync(STAMP_PATH, `${hash}\n`);
-  return true;
+  let bundled = false;
+  for (const bundle of BUNDLES) {
+    const stamp = `${bundle.path}.inputs`;
+    const hash = inputsHash(bundle.packages);
+    if (!options.force && existsSync(bundle.path) && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === hash) continue;
+    // imported here: loading the SDK's worker package (webpack, the native core) costs ~1 s
+    const { bundleWorkflowCode, DefaultLogger } = await import('@temporalio/worker');
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_ENTRY,
+      workflowInterceptorModules: [...bundle.interceptorModules],
+      logger: new DefaultLogger('WARN'),
+    });
+    mkdirSync(path.dirname(bundle.path), { recursive: true });
+    // written aside then renamed: a worker starting meanwhile reads the old bundle or the new, never half
+    const temporary = `${bundle.path}.${process.pid}.tmp`;
+    writeFileSync(temporary, code);
+    renameSync(temporary, bundle.path);
+    writeFileSync(stamp, `${hash}\n`);
+    bundled = true;
+  }
+  return bundled;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const started = performance.now();
   const bundled = await bundleWorkflows({ force: process.argv.includes('--force') });
-  if (bundled) process.stderr.write(`workflow bundle: ${path.relative(process.cwd(), BUNDLE_PATH)} (${Math.round(performance.now() - started)} ms)\n`);
+  if (bundled) process.stderr.write(`workflow bundles: ${BUNDLES.map((b) => path.relative(process.cwd(), b.path)).join(', ')} (${Math.round(performance.now() - started)} ms)\n`);
 }

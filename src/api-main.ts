@@ -8,6 +8,7 @@ import { createDb } from './db/database.js';
 import { type RunningApi, startApi } from './api-server.js';
 import { databaseUrlOrExit, loadConfigOrExit, onShutdownSignal, rootLogger, stopInOrder, warnAboutUnsafeSettings } from './runtime.js';
 import { SecretBox } from './security/secret-box.js';
+import { startTracing, stopTracing } from './tracing/index.js';
 
 const config = requireSecretsOrExit();
 const logger = rootLogger(config);
@@ -18,9 +19,13 @@ const shutdown = onShutdownSignal(logger, () =>
   stopInOrder(logger, [
     ['api', api && (() => api!.close())],
     ['database', () => db.destroy()],
+    // last: the spans of the requests answered while stopping are sent too
+    ['traces', () => stopTracing()],
   ]),
 );
 try {
+  // before the API's Temporal client is made: it takes the tracing interceptors when tracing is on
+  await startTracing(config.tracing, 'hookline-api', logger);
   api = await startApi({ config, db, box: new SecretBox(config.secretsKey, config.secretsKeyPrevious), logger });
   logger.info({ url: api.url }, 'API listening');
 } catch (error) {

@@ -5,6 +5,7 @@ import { parseDurationList } from './durations.js';
 import { resolveEnvFiles } from './env-files.js';
 import { type PortList, parsePortList } from './ports.js';
 import { secretsKeyProblem } from './security/secret-box.js';
+import { type TracingConfig, tracingConfig, tracingSchema } from './tracing/settings.js';
 
 /**
  * Configuration from the environment (docs/configuration.md). Parsed once at start-up; a bad value stops the
@@ -186,6 +187,10 @@ const schema = z.object({
   REPLAYS_PER_DELIVERY_PER_HOUR: positiveInt.max(10_000).default(10),
   DASHBOARD_FRAME_ANCESTORS: frameAncestors,
   LOG_LEVEL: logLevel.default('info'),
+  // traces (src/tracing/settings.ts): the standard OTEL_* variables, and whether an attempt's POST
+  // carries its W3C traceparent to the receiver (off by default, as other webhook senders do)
+  ...tracingSchema,
+  DELIVERY_SEND_TRACEPARENT: booleanFlag.default(false),
 });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -226,6 +231,8 @@ export interface Config {
     allowPrivateNetworks: boolean;
     /** Ports a webhook URL may use; unset means the destination policy's default (src/destination/policy.ts). */
     allowedPorts?: PortList | undefined;
+    /** With tracing on, an attempt's POST carries the W3C traceparent of its span (DELIVERY_SEND_TRACEPARENT). */
+    sendTraceparent?: boolean;
   };
   secretRotationGraceMs: number;
   /** docs/retention.md */
@@ -251,6 +258,8 @@ export interface Config {
   /** CSP frame-ancestors of /dashboard and /docs. */
   dashboardFrameAncestors: string[];
   logLevel: z.infer<typeof logLevel>;
+  /** OpenTelemetry traces over OTLP (docs/observability.md#traces); undefined: off, nothing loaded. */
+  tracing?: TracingConfig | undefined;
 }
 
 /** Paths of PEM files; read when connecting, so a renewed certificate is used at the next start. */
@@ -309,6 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowHttp: c.DELIVERY_ALLOW_HTTP,
       allowPrivateNetworks: c.DELIVERY_ALLOW_PRIVATE_NETWORKS,
       allowedPorts: c.DELIVERY_ALLOWED_PORTS,
+      sendTraceparent: c.DELIVERY_SEND_TRACEPARENT,
     },
     secretRotationGraceMs: c.SECRET_ROTATION_GRACE,
     retention: {
@@ -326,6 +336,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     dashboardFrameAncestors: c.DASHBOARD_FRAME_ANCESTORS,
     logLevel: c.LOG_LEVEL,
+    tracing: tracingConfig(c),
   };
 }
 

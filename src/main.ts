@@ -22,6 +22,7 @@ import { temporalConnectionOptions } from './temporal/client.js';
 import { ensureNamespaceRetention, retentionNotSetHint } from './temporal/namespace.js';
 import { registerSearchAttributes } from './temporal/search-attributes.js';
 import { type RunningWorker, startWorker } from './worker.js';
+import { startTracing, stopTracing } from './tracing/index.js';
 
 const started = performance.now();
 const loaded = fillLocalSecrets(loadConfigOrExit());
@@ -41,6 +42,7 @@ const shutdown = onShutdownSignal(logger, () =>
     ['database', db && (() => db!.destroy())],
     ['embedded postgres', postgres && (() => postgres!.stop())],
     ['temporal dev server', devServer && (() => devServer!.stop())],
+    ['traces', () => stopTracing()],
   ]),
 );
 
@@ -76,6 +78,7 @@ try {
   await migrate(databaseUrl);
   db = createDb(databaseUrl);
   const box = new SecretBox(config.secretsKey, config.secretsKeyPrevious);
+  await startTracing(config.tracing, 'hookline', logger);
   api = await startApi({ config, db, box, logger });
   worker = await startWorker({ config, db, box, logger, shutdownSignals: [] });
   void worker.done.catch((error: unknown) => shutdown.fatal(error, 'worker failed'));

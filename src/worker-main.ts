@@ -12,6 +12,7 @@ import { createDb } from './db/database.js';
 import { databaseUrlOrExit, loadConfigOrExit, onShutdownSignal, rootLogger, stopInOrder, warnAboutUnsafeSettings } from './runtime.js';
 import { SecretBox } from './security/secret-box.js';
 import { type RunningWorker, startWorker } from './worker.js';
+import { startTracing, stopTracing } from './tracing/index.js';
 
 const loaded = loadConfigOrExit();
 let config;
@@ -30,10 +31,13 @@ const shutdown = onShutdownSignal(logger, async () => {
     // a worker that failed has been reported (and the exit code set) by its done handler below
     ['worker', worker && (() => worker!.shutdown().catch(() => {}))],
     ['database', () => db.destroy()],
+    // last: the spans of the attempts finished while stopping are sent too
+    ['traces', () => stopTracing()],
   ]);
   logger.info('worker stopped');
 });
 try {
+  await startTracing(config.tracing, 'hookline-worker', logger);
   worker = await startWorker({ config, db, box: new SecretBox(config.secretsKey, config.secretsKeyPrevious), logger, shutdownSignals: [] });
   void worker.done.catch((error: unknown) => shutdown.fatal(error, 'worker failed'));
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');

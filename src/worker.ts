@@ -14,6 +14,7 @@ import { startMetricsServer } from './metrics/http.js';
 import { deliveryMetrics, purgeMetrics } from './metrics/index.js';
 import { installTemporalRuntime } from './metrics/temporal-runtime.js';
 import { ensurePurgeSchedule } from './temporal/purge.js';
+import { tracingActive, workerTracing } from './tracing/index.js';
 
 /** Whether this module runs compiled (dist/src/worker.js, `npm run build`) or as TypeScript (tsx, tests). */
 const COMPILED = import.meta.url.endsWith('.js');
@@ -30,10 +31,22 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index.${COMPIL
  */
 export const PREBUILT_WORKFLOW_BUNDLE = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
 
-/** Where the worker gets its workflow code: the bundle given, the prebuilt one, or webpack at start. */
-export function workflowSource(given?: WorkerDeps['workflowBundle']): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+/**
+ * The same workflows with the OpenTelemetry workflow interceptors bundled in, for a worker with
+ * tracing on (src/tracing). Two bundles, so that with tracing off the workflow code is exactly the
+ * one without them: no span code in the sandbox, and histories without trace headers or the
+ * interceptors' SDK flags.
+ */
+export const PREBUILT_TRACED_WORKFLOW_BUNDLE = fileURLToPath(new URL('../workflow-bundle-traced.js', import.meta.url));
+
+/**
+ * Where the worker gets its workflow code: the bundle given, the prebuilt one, or webpack at start
+ * (which bundles the interceptor modules of the worker's options, the tracing ones included).
+ */
+export function workflowSource(given?: WorkerDeps['workflowBundle'], traced = false): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
   if (given) return { workflowBundle: given };
-  if (COMPILED && existsSync(PREBUILT_WORKFLOW_BUNDLE)) return { workflowBundle: { codePath: PREBUILT_WORKFLOW_BUNDLE } };
+  const prebuilt = traced ? PREBUILT_TRACED_WORKFLOW_BUNDLE : PREBUILT_WORKFLOW_BUNDLE;
+  if (COMPILED && existsSync(prebuilt)) return { workflowBundle: { codePath: prebuilt } };
   return { workflowsPath: WORKFLOWS_PATH };
 }
 
@@ -59,7 +72,10 @@ export interface WorkerDeps {
   db: Db;
   box: SecretBox;
   logger: Logger;
-  /** A prebuilt workflow bundle (tests build one per file); otherwise see workflowSource(). */
+  /**
+   * A prebuilt workflow bundle (tests build one per file); otherwise see workflowSource(). With
+   * tracing on it must hold the tracing workflow interceptors (TRACED_BUNDLE_OPTIONS).
+   */
   workflowBundle?: { code: string } | { codePath: string };
   /**
    * Signals on which the Temporal SDK itself stops the worker (its default: SIGINT, SIGTERM,
@@ -74,6 +90,8 @@ export interface WorkerDeps {
 
 export interface RunningWorker {
   worker: Worker;
+  /** Whether it runs with the tracing interceptors (tracing was on when it started). */
+  traced: boolean;
   /** Resolves when the worker has stopped (after shutdown() or a fatal error). */
   done: Promise<void>;
   shutdown(): Promise<void>;
@@ -126,10 +144,13 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     dnsTimeoutMs: config.delivery.dnsTimeoutMs,
     dnsServers: config.delivery.dnsServers,
   });
-  const workflowCode = workflowSource(deps.workflowBundle);
+  // with tracing on: interceptors for activities and workflows, and the sink of the workflows' spans
+  const workflowCode = workflowSource(deps.workflowBundle, tracingActive());
+  const tracing = workerTracing(workflowCode.workflowBundle !== undefined);
   if (!deps.workflowBundle) {
-    const from = workflowCode.workflowBundle ? PREBUILT_WORKFLOW_BUNDLE : `${WORKFLOWS_PATH} (bundled now)`;
-    logger.info({ workflowCode: from }, 'worker workflow code');
+    const bundle = workflowCode.workflowBundle;
+    const from = bundle && 'codePath' in bundle ? bundle.codePath : `${WORKFLOWS_PATH} (bundled now)`;
+    logger.info({ workflowCode: from, tracing: tracing !== undefined }, 'worker workflow code');
   }
   // the worker's own client: activities signal deliveries handed a slot, the sweepers start and signal
   const client = await connectClient(config);
@@ -150,6 +171,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     }),
     shutdownGraceTime: '30s',
     ...WORKER_TUNING,
+    ...tracing,
   });
   const stopSweeper = deps.sweeper === false ? async () => {} : startDispatchSweeper({ client, config, db, logger });
   // Every worker makes sure the purge schedule exists as this configuration says: production starts
@@ -169,6 +191,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   });
   return {
     worker,
+    traced: tracing !== undefined,
     done,
     async shutdown() {
       if (worker.getState() === 'RUNNING') worker.shutdown();

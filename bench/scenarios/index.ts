@@ -10,4 +10,5 @@ export { isolationScenario } from './isolation.js';
 export { FULL, type Profile, QUICK } from './profile.js';
 export { rawScenario } from './raw.js';
 export { GROWTH_ENV, growthScenario } from './growth.js';
+export { tracingScenario } from './tracing.js';
 export { floorAndSustained, type SustainedSetup, sustainedScenario, sustainedSetup, warmHookline } from './sustained.js';

@@ -14,6 +14,7 @@ import { routeMatcher } from './openapi.js';
 import { apiRateLimits } from './rate-limit.js';
 import { type RouteDefinition, routeHandlers } from './route.js';
 import { pageSecurityHeaders } from './security-headers.js';
+import { requestSpans } from '../tracing/index.js';
 import { API_ROUTES } from './routes/index.js';
 
 /** The management API (docs/api.md): every route of src/api/routes/, registered from its declaration. */
@@ -24,7 +25,11 @@ export function createApp(deps: ApiDeps, routes: readonly RouteDefinition[] = AP
   app.set('query parser', 'simple');
   // whose X-Forwarded-For to believe for req.ip (the per-address rate limit): TRUST_PROXY, default none
   app.set('trust proxy', config.trustProxy);
-  app.use(requestMetrics(routeMatcher(routes)));
+  const routeOf = routeMatcher(routes);
+  // with tracing on, each request is a span (the parent of the workflow starts it makes)
+  const spans = requestSpans(routeOf);
+  if (spans) app.use(spans);
+  app.use(requestMetrics(routeOf));
   // the pending-deliveries and flow gauges are read from this API's database on each scrape
   setPendingSource(pendingFromPostgres(db));
   setFlowSource(() => flowTotals(db));

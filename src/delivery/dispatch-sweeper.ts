@@ -7,6 +7,7 @@ import { pumpFlow } from '../store/flow.js';
 import { listStalledReplayJobs } from '../store/replay-jobs.js';
 import { attemptTimeoutMs, signalDeliveries } from '../temporal/deliveries.js';
 import { startReplayJobIfNeverStarted } from '../temporal/replay-jobs.js';
+import { withSpan } from '../tracing/index.js';
 import { dispatchDeliveries } from './dispatch.js';
 import { sweepOperationalEvents } from './operational-events.js';
 
@@ -47,11 +48,14 @@ export function startDispatchSweeper(options: {
       const rows = await listUndispatched(db, olderThanMs, 500);
       if (stopped) return;
       if (rows.length === 0) break;
-      await dispatchDeliveries(
-        client,
-        config,
-        db,
-        rows.map((r) => ({ id: r.id, communityId: r.community_id, webhookId: r.webhook_id, eventType: r.event_type })),
+      // with tracing on, the workflows it starts are children of one span of the sweep
+      await withSpan('hookline.dispatch_sweep', { 'hookline.deliveries': rows.length }, () =>
+        dispatchDeliveries(
+          client,
+          config,
+          db,
+          rows.map((r) => ({ id: r.id, communityId: r.community_id, webhookId: r.webhook_id, eventType: r.event_type })),
+        ),
       );
       logger.warn({ count: rows.length }, 'dispatch sweeper started workflows left behind');
       if (rows.length < 500) break;

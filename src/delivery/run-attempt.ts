@@ -57,7 +57,16 @@ export async function runAttempt(input: RunAttemptInput): Promise<AttemptRun> {
   // judged again at connect time by the agent's guarded DNS lookup
   const urlCheck = checkUrlSyntax(webhook.url, destinationPolicy(input.delivery));
   const sent = urlCheck.ok
-    ? await sendWebhook(input.http, webhook.url, request.headers, request.body, input.delivery.timeoutMs)
+    ? await sendWebhook(input.http, webhook.url, request.headers, request.body, input.delivery.timeoutMs, {
+        attributes: {
+          'hookline.delivery_id': input.deliveryId,
+          'hookline.attempt': input.attemptNumber,
+          'hookline.webhook_id': webhook.id,
+          'hookline.event_type': event.type,
+          'hookline.community_id': event.communityId,
+        },
+        propagate: input.delivery.sendTraceparent === true,
+      })
     : ({ kind: 'error', code: 'blocked_destination', message: urlCheck.message, durationMs: 0 } as const);
 
   const common = { durationMs: sent.durationMs, requestUrl: webhook.url, requestHeaders: request.recordedHeaders };

@@ -1,5 +1,7 @@
 import { Agent, type Dispatcher, request } from 'undici';
 import { createGuardedLookup } from '../destination/index.js';
+import { type Attributes, clientSpan, tracingActive } from '../tracing/index.js';
+import type { ClientSpanResult } from '../tracing/types.js';
 import { createDeliveryDns } from './dns.js';
 
 /** Receivers' response bodies are kept up to this many bytes (docs/delivery.md#attempt-records); the rest is never read. */
@@ -52,12 +54,55 @@ export function createDeliveryAgent(options: {
   });
 }
 
+/** How an attempt's POST is traced (src/tracing): its span's ids, and whether the receiver gets its traceparent. */
+export interface SendTrace {
+  attributes: Attributes;
+  /** DELIVERY_SEND_TRACEPARENT: the W3C traceparent (and tracestate) of the POST's span go on the request. */
+  propagate: boolean;
+}
+
 /**
- * One POST. Redirects are not followed (undici's `request` never does) and count as failures; the
+ * One POST, in a CLIENT span when tracing is on. The span names the destination by scheme, host
+ * and port only: a webhook URL's path and query often hold a token. No header value and no body
+ * is put on it.
+ */
+export function sendWebhook(
+  dispatcher: Dispatcher,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+  trace?: SendTrace,
+): Promise<SendResult> {
+  if (!trace || !tracingActive()) return post(dispatcher, url, headers, body, timeoutMs);
+  return clientSpan(
+    'POST',
+    { 'http.request.method': 'POST', ...destinationAttributes(url), ...trace.attributes },
+    trace.propagate,
+    (traceHeaders) => post(dispatcher, url, { ...headers, ...traceHeaders }, body, timeoutMs),
+    (result): ClientSpanResult =>
+      result.kind === 'response'
+        ? { attributes: { 'http.response.status_code': result.status }, error: result.status >= 400 ? `HTTP ${result.status}` : undefined }
+        : { attributes: { 'error.type': result.code }, error: result.code },
+  );
+}
+
+function destinationAttributes(url: string): Attributes {
+  try {
+    const parsed = new URL(url);
+    const scheme = parsed.protocol.replace(/:$/, '');
+    return { 'url.scheme': scheme, 'server.address': parsed.hostname, 'server.port': Number(parsed.port || (scheme === 'https' ? 443 : 80)) };
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The POST itself. Redirects are not followed (undici's `request` never does) and count as failures; the
  * response body is read up to RESPONSE_BODY_LIMIT and then dropped, so a receiver that streams
  * forever costs a bounded amount of memory and at most `timeoutMs`.
  */
-export async function sendWebhook(
+async function post(
   dispatcher: Dispatcher,
   url: string,
   headers: Record<string, string>,

@@ -216,6 +216,14 @@ export const purgeMetrics: PurgeMetrics = {
   },
 };
 
+/** Replays started: one delivery's (the API) or those of a bulk replay job (its worker). */
+export const replaysTotal = new Counter({
+  name: 'hookline_replays_total',
+  help: 'Replays started, by source: api (POST /v1/deliveries/:id/replay) or bulk (a bulk replay job)',
+  labelNames: ['source'] as const,
+  registers: [registry],
+});
+
 export async function metricsText(): Promise<{ contentType: string; body: string }> {
   return { contentType: registry.contentType, body: await registry.metrics() };
 }

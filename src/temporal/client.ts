@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config.js';
+import { temporalClientInterceptors } from '../tracing/index.js';
 
 /**
  * Where and how to reach Temporal, in the shape both `Connection.connect` (API, CLI) and
@@ -25,7 +26,9 @@ export function temporalConnectionOptions(config: Pick<Config, 'temporal'>) {
   };
 }
 
+/** A client; with tracing on, its starts and signals carry the caller's trace context (src/tracing). */
 export async function connectClient(config: Pick<Config, 'temporal'>): Promise<Client> {
   const connection = await Connection.connect(temporalConnectionOptions(config));
-  return new Client({ connection, namespace: config.temporal.namespace });
+  const interceptors = temporalClientInterceptors();
+  return new Client({ connection, namespace: config.temporal.namespace, ...(interceptors ? { interceptors: { workflow: interceptors } } : {}) });
 }

@@ -11,6 +11,7 @@ import {
   resumeSignal,
 } from '../contract/delivery.js';
 import { COMMUNITY_ID, DELIVERY_STATUS, EVENT_TYPE, WEBHOOK_ID } from '../contract/search-attributes.js';
+import { replaysTotal } from '../metrics/index.js';
 
 /** The workflow id of a delivery: derived, so starting it twice is a no-op (docs/temporal.md). */
 export function deliveryWorkflowId(deliveryId: string): string {
@@ -87,6 +88,7 @@ export async function replayDeliveryWorkflow(
   client: Client,
   config: Pick<Config, 'temporal' | 'delivery'>,
   delivery: DeliveryToStart & { attemptCount: number },
+  source: 'api' | 'bulk',
 ): Promise<void> {
   await client.workflow.signalWithStart<DeliveryWorkflow, []>(DELIVERY_WORKFLOW, {
     ...startOptions(config, delivery),
@@ -95,6 +97,7 @@ export async function replayDeliveryWorkflow(
     signalArgs: [],
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
   });
+  replaysTotal.inc({ source });
 }
 
 /**

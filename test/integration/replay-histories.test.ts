@@ -100,6 +100,26 @@ describe('saved workflow histories', () => {
     expect(replayed.sort()).toEqual(files);
   });
 
+  it('replay with the tracing workflow interceptors bundled in, exporting no span for what is replayed', async () => {
+    // a worker with tracing on runs the traced bundle (src/worker.ts): it must replay the histories
+    // of runs made without tracing, and the other way round is the test above (those histories)
+    const bundle = await workflowBundle(true);
+    expect(bundle.code).toContain('OpenTelemetryInboundInterceptor');
+    expect((await workflowBundle(false)).code).not.toContain('OpenTelemetryInboundInterceptor');
+    const exported: unknown[] = [];
+    const histories = files.map((file) => ({ workflowId: file, history: load(file) }));
+    const replayed: string[] = [];
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: bundle, replayName: 'hookline-histories-traced', sinks: { exporter: { export: { fn: (_info, spans) => void exported.push(...(spans as unknown[])) } } } },
+      histories,
+    )) {
+      expect(result.error, `${result.workflowId}: ${String(result.error)}`).toBeUndefined();
+      replayed.push(result.workflowId);
+    }
+    expect(replayed.sort()).toEqual(files);
+    expect(exported).toEqual([]);
+  });
+
   it('catch an incompatible change: one more timer before the first attempt', async () => {
     const changed = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('../support/fixtures/workflows-incompatible.ts', import.meta.url)),

@@ -12,6 +12,7 @@ import { dropDatabase, ensureDatabase } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/logger.js';
 import { SecretBox } from '../../src/security/secret-box.js';
 import { purgeScheduleId } from '../../src/temporal/purge.js';
+import { TRACING_WORKFLOW_INTERCEPTOR_MODULES, tracingActive } from '../../src/tracing/index.js';
 import { startWorker, type RunningWorker, WORKFLOWS_PATH } from '../../src/worker.js';
 
 /**
@@ -19,7 +20,7 @@ import { startWorker, type RunningWorker, WORKFLOWS_PATH } from '../../src/worke
  * API on a free port and a real worker on its own task queue, against the suite's Temporal server.
  */
 let runtimeInstalled = false;
-let bundle: Promise<{ code: string }> | undefined;
+const bundles = new Map<boolean, Promise<{ code: string }>>();
 
 /** The SDK's runtime, once per process and before any connection (a time-skipping env included). */
 export function installTestRuntime(): void {
@@ -30,8 +31,17 @@ export function installTestRuntime(): void {
 
 export const LOG_DIR = path.resolve('test-artifacts/logs');
 
-export function workflowBundle(): Promise<{ code: string }> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+/** The workflow code, bundled once per process; with tracing on, with its workflow interceptors. */
+export function workflowBundle(traced = tracingActive()): Promise<{ code: string }> {
+  let bundle = bundles.get(traced);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      workflowInterceptorModules: traced ? [...TRACING_WORKFLOW_INTERCEPTOR_MODULES] : [],
+      logger: new DefaultLogger('WARN'),
+    });
+    bundles.set(traced, bundle);
+  }
   return bundle;
 }
 

@@ -124,7 +124,7 @@ export const deliveryRoutes = [
         );
       }
       try {
-        await replayDeliveryWorkflow(temporal, config, delivery);
+        await replayDeliveryWorkflow(temporal, config, delivery, 'api');
       } catch {
         await releaseReplay(db, delivery.id, reservation.at);
         await setDeliveryStatus(db, delivery.id, delivery.status, delivery.nextAttemptAt ? new Date(delivery.nextAttemptAt) : null);

@@ -1,5 +1,6 @@
 import { EVENT_TYPES, findEventType } from '../../catalog/event-types.js';
 import { dispatchOrLeaveToSweeper } from '../../delivery/dispatch.js';
+import { annotateSpan } from '../../tracing/index.js';
 import { communityExists } from '../../store/communities.js';
 import { listDeliveries, listUndispatchedOfEvent } from '../../store/deliveries.js';
 import { getEvent, recordEvent } from '../../store/events.js';
@@ -74,6 +75,7 @@ export const eventRoutes = [
           [{ field: 'id', message: `already used by ${result.event.id}` }],
         );
       }
+      annotateSpan({ 'hookline.event_id': result.event.id, 'hookline.event_type': body.type, 'hookline.deliveries': result.deliveries.length });
       // A retry after a crash between commit and start finds deliveries not yet started.
       const toStart =
         result.outcome === 'created'
