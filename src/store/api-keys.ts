@@ -54,7 +54,7 @@ export async function createApiKey(
 ): Promise<{ created: ApiKey & { key: string } } | { limitReached: number } | undefined> {
   const { key, prefix, hash } = newApiKey();
   return db.transaction().execute(async (trx) => {
-    const community = await trx.selectFrom('communities').select('id').where('id', '=', communityId).forUpdate().executeTakeFirst();
+    const community = await trx.selectFrom('communities').select('id').where('id', '=', communityId).forNoKeyUpdate().executeTakeFirst();
     if (!community) return undefined;
     const { n } = await trx
       .selectFrom('api_keys')

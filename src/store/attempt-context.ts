@@ -290,8 +290,11 @@ export async function recordAttemptOutcome(
   const row = await db
     // Locks the webhook's row and reads it as it stands before this statement changes it, to tell
     // whether this attempt is the one that disables it (webhook.disabled). Only when it can.
+    // FOR NO KEY UPDATE, the lock an UPDATE takes: FOR UPDATE would also block the key-share lock a
+    // foreign key takes, and an admission that holds the flow row and queues a waiter (whose row
+    // references this webhook) would then deadlock with this statement, which takes the flow row next.
     .with('webhook_before', (db) =>
-      db.selectFrom('webhooks').select(['id', 'active']).where('id', '=', webhook.id).where(sql<boolean>`${canDisable}`).forUpdate(),
+      db.selectFrom('webhooks').select(['id', 'active']).where('id', '=', webhook.id).where(sql<boolean>`${canDisable}`).forNoKeyUpdate(),
     )
     .with('webhook_update', (db) => {
       const update = db

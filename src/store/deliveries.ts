@@ -246,7 +246,7 @@ export async function reserveReplay(
       .select('id')
       .where('id', '=', deliveryId)
       .where(inScope(scope, 'community_id'))
-      .forUpdate()
+      .forNoKeyUpdate()
       .executeTakeFirst();
     if (!delivery) return undefined;
     await trx.deleteFrom('delivery_replays').where('delivery_id', '=', deliveryId).where('requested_at', '<=', windowStart).execute();

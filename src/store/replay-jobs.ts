@@ -85,7 +85,7 @@ export async function createReplayJob(
   input: { communityId: string; webhookId: string; since: Date; until: Date | null },
 ): Promise<ReplayJob> {
   return db.transaction().execute(async (trx) => {
-    await trx.selectFrom('webhooks').select('id').where('id', '=', input.webhookId).forUpdate().executeTakeFirst();
+    await trx.selectFrom('webhooks').select('id').where('id', '=', input.webhookId).forNoKeyUpdate().executeTakeFirst();
     const running = await trx
       .selectFrom('replay_jobs')
       .selectAll()

@@ -134,7 +134,7 @@ export async function createWebhook(
   const now = new Date();
   const id = newId('wh');
   return db.transaction().execute(async (trx) => {
-    await trx.selectFrom('communities').select('id').where('id', '=', communityId).forUpdate().executeTakeFirst();
+    await trx.selectFrom('communities').select('id').where('id', '=', communityId).forNoKeyUpdate().executeTakeFirst();
     const { n } = await trx
       .selectFrom('webhooks')
       .select(sql<number>`count(*)::int`.as('n'))
@@ -220,7 +220,7 @@ export async function updateWebhook(
       .where('id', '=', id)
       .where(inScope(scope, 'community_id'))
       .where('deleted_at', 'is', null)
-      .forUpdate()
+      .forNoKeyUpdate()
       .executeTakeFirst();
     if (!current) return undefined;
     const headers = patch.headers === undefined ? undefined : patchedHeaders(box, current, patch.headers);
@@ -342,7 +342,7 @@ export async function rotateWebhookSecret(
       .where('id', '=', id)
       .where(inScope(scope, 'community_id'))
       .where('deleted_at', 'is', null)
-      .forUpdate()
+      .forNoKeyUpdate()
       .executeTakeFirst();
     if (!webhook) return undefined;
     const now = new Date();
