@@ -74,10 +74,15 @@ export class Api {
 /** `detail` of a 400 is a list of {field, message}; one readable line. */
 export function describeError(error: unknown): string {
   if (error instanceof HooklineApiError) {
+    // a field the message already names and explains is not repeated
     const fields = Array.isArray(error.detail)
-      ? (error.detail as { field?: string; message?: string }[]).map((d) => `${d.field ?? ''}: ${d.message ?? ''}`).join('; ')
+      ? (error.detail as { field?: string; message?: string }[])
+          .filter((d) => !(d.message && error.message.includes(d.message)))
+          .map((d) => `${d.field ?? ''}: ${d.message ?? ''}`)
+          .join('; ')
       : '';
-    return [error.message, fields && fields !== `${error.message}` ? `(${fields})` : '', error.solution].filter(Boolean).join(' ');
+    const sentence = (text: string) => (/[.!?)]$/.test(text) ? text : `${text}.`);
+    return [sentence(error.message), fields ? `(${fields})` : '', error.solution].filter(Boolean).join(' ');
   }
   return error instanceof Error ? error.message : String(error);
 }

@@ -60,7 +60,7 @@ export function ReplayFailedSince(props: { api: Api; webhookId: string; onFinish
     <form class="replay" onSubmit={start} data-testid="bulk-replay">
       <div class="row wrap">
         <label class="inline">
-          Replay failed since
+          Failed since
           <input type="datetime-local" required value={since} onInput={(e) => setSince(valueOf(e))} data-testid="replay-since" />
         </label>
         <button type="submit" disabled={busy} data-testid="replay-failed">
@@ -85,7 +85,13 @@ function ReplayProgress({ job }: { job: ReplayJob }) {
   return (
     <div class={`replay-job ${state}`} data-testid="replay-job" data-job-id={job.id} data-state={state}>
       <div class="row">
-        <progress max={Math.max(job.total, 1)} value={job.total > 0 ? started : 1} data-testid="replay-progress" aria-label={`replay ${percent}%`} />
+        {/* progress is committed once per batch of 100: until the first, a running job shows as under way */}
+        <progress
+          max={Math.max(job.total, 1)}
+          value={state === 'running' && started === 0 ? undefined : job.total > 0 ? started : 1}
+          data-testid="replay-progress"
+          aria-label={`replay ${percent}%`}
+        />
         <strong data-testid="replay-percent">{percent}%</strong>
       </div>
       <p class="small" data-testid="replay-counts">

@@ -156,7 +156,9 @@ export function WebhookForm(props: { eventTypes: EventType[]; webhook: Webhook |
       </div>
       {needsChannels ? (
         <label>
-          Channel ids (comma-separated; <code>channel.message.posted</code> delivers the messages of these channels)
+          <span>
+            Channel ids, comma-separated: <code>channel.message.posted</code> delivers the messages posted in these channels
+          </span>
           <input value={channelIds} placeholder="general, announcements" onInput={(e) => setChannelIds(valueOf(e))} data-testid="webhook-channels" />
         </label>
       ) : null}
