@@ -68,7 +68,7 @@ export function DeliveryChart({ deliveries, now }: { deliveries: Delivery[]; now
         })}
       </svg>
       <figcaption>
-        <span class="legend ok" /> {totals.s} succeeded <span class="legend bad" /> {totals.f} failed, {window.label} (of the {deliveries.length} deliveries listed)
+        <span class="legend ok" /> {totals.s} succeeded <span class="legend bad" /> {totals.f} failed, {window.label} (of the {deliveries.length} {deliveries.length === 1 ? 'delivery' : 'deliveries'} listed)
       </figcaption>
     </figure>
   );

@@ -8,6 +8,8 @@ export const DELIVERY_PAGE_SIZE = 20;
 /** The most a list read may ask for (the API's limit): the refresh re-reads what is shown up to it. */
 const MAX_LIST_LIMIT = 200;
 const REFRESH_MS = 3000;
+/** What an attempt row holds in place of a custom header's value. */
+const REDACTED = '[redacted]';
 const STATUSES: DeliveryStatus[] = ['pending', 'succeeded', 'failed', 'cancelled'];
 
 interface FilterInputs {
@@ -292,6 +294,8 @@ export function DeliveryRow(props: { api: Api; delivery: Delivery; onReplayed: (
 
 function AttemptView({ attempt: a }: { attempt: Attempt }) {
   const headers = Object.entries(a.request.headers);
+  // Hookline records a custom header by name only (src/wire/custom-headers.ts)
+  const redacted = headers.some(([, value]) => value === REDACTED);
   return (
     <div class="attempt" data-testid="attempt" data-attempt={a.attemptNumber}>
       <div class="row wrap">
@@ -309,7 +313,9 @@ function AttemptView({ attempt: a }: { attempt: Attempt }) {
       ) : null}
       {headers.length > 0 ? (
         <details class="request-headers">
-          <summary class="small muted">Request headers ({headers.length}; custom header values are never recorded)</summary>
+          <summary class="small muted">
+            Request headers ({headers.length}){redacted ? '; the values of custom headers are not recorded' : ''}
+          </summary>
           <table class="headers" data-testid="request-headers">
             <tbody>
               {headers.map(([name, value]) => (
@@ -318,7 +324,7 @@ function AttemptView({ attempt: a }: { attempt: Attempt }) {
                     <code>{name}</code>
                   </td>
                   <td>
-                    <code class={value === '[redacted]' ? 'redacted' : ''}>{value}</code>
+                    <code class={value === REDACTED ? 'redacted' : ''}>{value}</code>
                   </td>
                 </tr>
               ))}

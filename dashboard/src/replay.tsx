@@ -24,7 +24,11 @@ export function ReplayFailedSince(props: { api: Api; webhookId: string; onFinish
       props.api.replayJob(job.id).then(
         (read) => {
           setJob(read);
-          if (read.status !== 'running') props.onFinished();
+          if (read.status !== 'running') {
+            // a 409 was about this job running; it has finished now
+            setMessage(null);
+            props.onFinished();
+          }
         },
         (err: unknown) => {
           setMessage(describeError(err));
