@@ -2,6 +2,8 @@ import { useState } from 'preact/hooks';
 import { describeError, type EventType, type Webhook, type WebhookInput, type WebhookPatch } from './api.js';
 import { checkedOf, valueOf } from './ui.js';
 
+/** The API's bound on custom headers per webhook (docs/api.md#custom-headers). */
+const MAX_HEADERS = 20;
 /** The encryption key's length: AES-256 takes exactly 32 bytes, given as 32 ASCII characters. */
 const KEY_LENGTH = 32;
 
@@ -49,6 +51,7 @@ export function WebhookForm(props: { eventTypes: EventType[]; webhook: Webhook |
   // the catalog says which subscriptions need a channel list (channel.message.posted)
   const needsChannels = events.some((type) => props.eventTypes.find((t) => t.type === type)?.subscriptionOnly?.requires === 'channelIds');
   const keyLength = [...encryptionKey].length;
+  const headerCount = Object.values(stored).filter((h) => h.change !== 'remove').length + added.length;
 
   const addHeader = () => {
     setAdded((rows) => [...rows, { id: nextRowId, name: '', value: '' }]);
@@ -233,7 +236,7 @@ export function WebhookForm(props: { eventTypes: EventType[]; webhook: Webhook |
             </button>
           </div>
         ))}
-        <button type="button" onClick={addHeader} data-testid="add-header">
+        <button type="button" onClick={addHeader} disabled={headerCount >= MAX_HEADERS} title={`at most ${MAX_HEADERS} headers`} data-testid="add-header">
           Add header
         </button>
       </fieldset>

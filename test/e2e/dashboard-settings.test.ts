@@ -122,9 +122,13 @@ describe('dashboard settings', () => {
     await page.getByTestId('header-value').nth(0).fill(SECRET_VALUE);
     await page.getByTestId('header-name').nth(1).fill('X-Tenant');
     await page.getByTestId('header-value').nth(1).fill('acme');
-    // a row added by mistake is removed again
-    await page.getByTestId('header-remove').nth(2).click();
+    // at most 20 headers, as the API allows; rows added by mistake are removed again
+    for (let i = 3; i < 20; i++) await page.getByTestId('add-header').click();
+    expect(await page.getByTestId('header-row').count()).toBe(20);
+    expect(await page.getByTestId('add-header').isDisabled()).toBe(true);
+    for (let i = 2; i < 20; i++) await page.getByTestId('header-remove').nth(2).click();
     expect(await page.getByTestId('header-row').count()).toBe(2);
+    expect(await page.getByTestId('add-header').isDisabled()).toBe(false);
     await page.getByTestId('webhook-max-concurrency').fill('7');
     await page.getByTestId('webhook-rate-limit').fill('2.5');
     await page.getByTestId('webhook-ordering').selectOption('fifo');
