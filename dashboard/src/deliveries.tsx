@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { type Api, type Attempt, type Delivery, type DeliveryFilters, type DeliveryStatus, describeError, type EventType } from './api.js';
 import { DeliveryChart } from './chart.js';
 import { Badge, localInputToIso, valueOf } from './ui.js';
@@ -47,18 +47,24 @@ export function DeliveryList(props: { api: Api; webhookId: string; eventTypes: E
   const [filterError, setFilterError] = useState<string | null>(null);
   const query = toQuery(filters);
   const queryKey = JSON.stringify(query);
+  // reads are numbered: an answer to one that a later read (other filters, the next page) has
+  // overtaken is dropped, so a slow refresh never puts back rows of old filters or drops a page
+  const lastRead = useRef(0);
+  const paging = useRef(false);
 
   // re-reads the pages shown (up to the API's limit) in one request: newer deliveries come in on top
   const refresh = useCallback(
     async (limit: number) => {
+      const read = ++lastRead.current;
       try {
         const page = await api.deliveries(webhookId, query, Math.min(MAX_LIST_LIMIT, limit));
+        if (read !== lastRead.current) return;
         setDeliveries(page.data);
         setNextCursor(page.nextCursor);
         setFilterError(null);
         setNow(Date.now());
       } catch (err) {
-        setFilterError(describeError(err));
+        if (read === lastRead.current) setFilterError(describeError(err));
       }
     },
     [api, webhookId, queryKey],
@@ -69,15 +75,19 @@ export function DeliveryList(props: { api: Api; webhookId: string; eventTypes: E
     void refresh(DELIVERY_PAGE_SIZE);
   }, [refresh, props.reload]);
   useEffect(() => {
-    const timer = setInterval(() => void refresh(shown), REFRESH_MS);
+    // no refresh while the next page is read: it would overtake it
+    const timer = setInterval(() => paging.current || void refresh(shown), REFRESH_MS);
     return () => clearInterval(timer);
   }, [refresh, shown]);
 
   const loadMore = async () => {
     if (!nextCursor) return;
     setLoadingMore(true);
+    paging.current = true;
+    const read = ++lastRead.current;
     try {
       const page = await api.deliveries(webhookId, query, DELIVERY_PAGE_SIZE, nextCursor);
+      if (read !== lastRead.current) return;
       setDeliveries((current) => {
         const seen = new Set((current ?? []).map((d) => d.id));
         return [...(current ?? []), ...page.data.filter((d) => !seen.has(d.id))];
@@ -87,11 +97,13 @@ export function DeliveryList(props: { api: Api; webhookId: string; eventTypes: E
     } catch (err) {
       props.onError(describeError(err));
     } finally {
+      paging.current = false;
       setLoadingMore(false);
     }
   };
 
   const set = (change: Partial<FilterInputs>) => {
+    lastRead.current++;
     setDeliveries(null);
     setFilters((f) => ({ ...f, ...change }));
   };
