@@ -10,8 +10,8 @@ const WINDOWS = [
 ];
 
 /**
- * Successes and failures over time, by creation time, from the deliveries loaded (the latest 200 of
- * this webhook). Pending ones are shown too, so a backlog is visible.
+ * Successes and failures over time, by creation time, from the deliveries the list has loaded (its
+ * pages, with its filters). Pending ones are shown too, so a backlog is visible.
  */
 export function DeliveryChart({ deliveries, now }: { deliveries: Delivery[]; now: number }) {
   const oldest = Math.min(now, ...deliveries.map((d) => Date.parse(d.createdAt)));
@@ -68,7 +68,7 @@ export function DeliveryChart({ deliveries, now }: { deliveries: Delivery[]; now
         })}
       </svg>
       <figcaption>
-        <span class="legend ok" /> {totals.s} succeeded <span class="legend bad" /> {totals.f} failed, {window.label} (of the latest 200 deliveries)
+        <span class="legend ok" /> {totals.s} succeeded <span class="legend bad" /> {totals.f} failed, {window.label} (of the {deliveries.length} {deliveries.length === 1 ? 'delivery' : 'deliveries'} listed)
       </figcaption>
     </figure>
   );

@@ -1,7 +1,11 @@
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { Api, type Attempt, type Delivery, type DeliveryStatus, describeError, type EventType, type Webhook, type WebhookInput } from './api.js';
-import { DeliveryChart } from './chart.js';
+import { Api, describeError, type EventType, type Webhook } from './api.js';
+import { DeliveryList } from './deliveries.js';
+import { DisabledNotice, FlowState } from './flow.js';
+import { ReplayFailedSince } from './replay.js';
+import { Badge } from './ui.js';
+import { WebhookForm } from './webhook-form.js';
 import './styles.css';
 
 const KEY_STORAGE = 'hookline.apiKey';
@@ -162,16 +166,17 @@ function Dashboard({ api, onSignOut }: { api: Api; onSignOut: () => void }) {
         <main class="detail">
           {editing ? (
             <WebhookForm
+              key={editing.mode === 'edit' ? editing.webhook.id : 'new'}
               eventTypes={eventTypes}
               webhook={editing.mode === 'edit' ? editing.webhook : undefined}
               onCancel={() => setEditing(null)}
-              onSave={async (input) => {
-                if (editing.mode === 'create') {
-                  const created = await api.createWebhook(input);
+              onSave={async (save) => {
+                if (save.mode === 'create') {
+                  const created = await api.createWebhook(save.input);
                   setSecret({ webhookId: created.id, secret: created.secret, note: `Use it to verify what ${created.url} receives.` });
                   setSelected(created.id);
-                } else {
-                  await api.updateWebhook(editing.webhook.id, input);
+                } else if (editing.mode === 'edit') {
+                  await api.updateWebhook(editing.webhook.id, save.patch);
                 }
                 setEditing(null);
                 await load();
@@ -182,6 +187,7 @@ function Dashboard({ api, onSignOut }: { api: Api; onSignOut: () => void }) {
               key={webhook.id}
               api={api}
               webhook={webhook}
+              eventTypes={eventTypes}
               onEdit={() => setEditing({ mode: 'edit', webhook })}
               onChanged={load}
               onSecret={(s, note) => setSecret({ webhookId: webhook.id, secret: s, note })}
@@ -200,184 +206,10 @@ function Dashboard({ api, onSignOut }: { api: Api; onSignOut: () => void }) {
   );
 }
 
-function WebhookForm(props: {
-  eventTypes: EventType[];
-  webhook: Webhook | undefined;
-  onSave: (input: WebhookInput) => Promise<void>;
-  onCancel: () => void;
-}) {
-  const w = props.webhook;
-  const [url, setUrl] = useState(w?.url ?? '');
-  const [description, setDescription] = useState(w?.description ?? '');
-  const [format, setFormat] = useState<'json' | 'xml'>(w?.format ?? 'json');
-  const [events, setEvents] = useState<string[]>(w?.events ?? []);
-  const [channelIds, setChannelIds] = useState((w?.channelIds ?? []).join(', '));
-  const [encryption, setEncryption] = useState(w?.encryption.enabled ?? false);
-  const [algorithm, setAlgorithm] = useState(w?.encryption.algorithm ?? 'aes-256-gcm');
-  const [encryptionKey, setEncryptionKey] = useState('');
-  const [maxConcurrency, setMaxConcurrency] = useState(String(w?.maxConcurrency ?? 10));
-  const [rateLimit, setRateLimit] = useState(w?.rateLimitPerSecond == null ? '' : String(w.rateLimitPerSecond));
-  const [ordering, setOrdering] = useState<'none' | 'fifo'>(w?.ordering ?? 'none');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const subscribable = props.eventTypes.filter((t) => t.type !== 'webhook.test');
-  // the catalog says which subscriptions need a channel list (channel.message.posted)
-  const needsChannels = events.some((type) => props.eventTypes.find((t) => t.type === type)?.subscriptionOnly?.requires === 'channelIds');
-
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    const channels = channelIds
-      .split(',')
-      .map((c) => c.trim())
-      .filter(Boolean);
-    const input: WebhookInput = {
-      url: url.trim(),
-      description: description.trim() || null,
-      format,
-      events: events as WebhookInput['events'],
-      channelIds: needsChannels ? channels : null,
-      maxConcurrency: Number(maxConcurrency),
-      rateLimitPerSecond: rateLimit.trim() === '' ? null : Number(rateLimit),
-      ordering,
-    };
-    if (encryption) input.encryption = { enabled: true, algorithm, ...(encryptionKey ? { key: encryptionKey } : {}) };
-    else if (w?.encryption.enabled) input.encryption = { enabled: false };
-    try {
-      await props.onSave(input);
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  return (
-    <form class="card form" onSubmit={submit} data-testid="webhook-form">
-      <h2>{w ? 'Edit webhook' : 'New webhook'}</h2>
-      <label>
-        URL
-        <input type="url" required value={url} placeholder="https://example.com/webhooks" onInput={(e) => setUrl((e.target as HTMLInputElement).value)} data-testid="webhook-url" />
-      </label>
-      <label>
-        Description
-        <input value={description} onInput={(e) => setDescription((e.target as HTMLInputElement).value)} data-testid="webhook-description" />
-      </label>
-      <fieldset>
-        <legend>Events</legend>
-        {subscribable.map((t) => (
-          <label class="check" key={t.type} title={t.description}>
-            <input
-              type="checkbox"
-              checked={events.includes(t.type)}
-              onChange={(e) =>
-                setEvents((current) =>
-                  (e.target as HTMLInputElement).checked ? [...current, t.type] : current.filter((x) => x !== t.type),
-                )
-              }
-              data-testid={`event-${t.type}`}
-            />
-            <code>{t.type}</code> <span class="muted small">{t.name}</span>
-          </label>
-        ))}
-      </fieldset>
-      {needsChannels ? (
-        <label>
-          Channel ids (comma-separated)
-          <input value={channelIds} onInput={(e) => setChannelIds((e.target as HTMLInputElement).value)} />
-        </label>
-      ) : null}
-      <div class="row">
-        <label>
-          Format
-          <select value={format} onChange={(e) => setFormat((e.target as HTMLSelectElement).value as 'json' | 'xml')}>
-            <option value="json">JSON</option>
-            <option value="xml">XML</option>
-          </select>
-        </label>
-        <label class="check">
-          <input type="checkbox" checked={encryption} onChange={(e) => setEncryption((e.target as HTMLInputElement).checked)} />
-          Encrypt bodies
-        </label>
-      </div>
-      <fieldset>
-        <legend>Flow control</legend>
-        <div class="row wrap">
-          <label title="Attempts in flight to this webhook at once, across every worker (1–100)">
-            Max concurrency
-            <input type="number" min={1} max={100} step={1} required value={maxConcurrency} onInput={(e) => setMaxConcurrency((e.target as HTMLInputElement).value)} data-testid="webhook-max-concurrency" />
-          </label>
-          <label title="Attempts started per second (0.1–1000); empty for no limit">
-            Rate limit (per second)
-            <input type="number" min={0.1} max={1000} step="any" placeholder="no limit" value={rateLimit} onInput={(e) => setRateLimit((e.target as HTMLInputElement).value)} data-testid="webhook-rate-limit" />
-          </label>
-          <label title="FIFO: one delivery at a time, in the order the events were accepted">
-            Ordering
-            <select value={ordering} onChange={(e) => setOrdering((e.target as HTMLSelectElement).value as 'none' | 'fifo')} data-testid="webhook-ordering">
-              <option value="none">Any order (parallel)</option>
-              <option value="fifo">FIFO (one at a time, in order)</option>
-            </select>
-          </label>
-        </div>
-      </fieldset>
-      {encryption ? (
-        <div class="row">
-          <label>
-            Algorithm
-            <select value={algorithm} onChange={(e) => setAlgorithm((e.target as HTMLSelectElement).value as typeof algorithm)}>
-              <option value="aes-256-gcm">AES-256-GCM</option>
-              <option value="aes-256-cbc">AES-256-CBC</option>
-            </select>
-          </label>
-          <label>
-            Key (32 characters{w?.encryption.enabled ? '; empty keeps the current one' : ''})
-            <input type="password" value={encryptionKey} minLength={32} maxLength={32} onInput={(e) => setEncryptionKey((e.target as HTMLInputElement).value)} />
-          </label>
-        </div>
-      ) : null}
-      {error ? (
-        <p class="error" role="alert" data-testid="form-error">
-          {error}
-        </p>
-      ) : null}
-      <div class="row">
-        <button type="submit" disabled={busy} data-testid="save-webhook">
-          {busy ? 'Saving…' : w ? 'Save' : 'Create webhook'}
-        </button>
-        <button type="button" class="link" onClick={props.onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
-  );
-}
-
-/** The webhook's flow control as it stands: slots in use of the adaptive limit, a pause, the queue. */
-function FlowState({ webhook, now }: { webhook: Webhook; now: number }) {
-  const f = webhook.flow;
-  const paused = f.pausedUntil && Date.parse(f.pausedUntil) > now ? f.pausedUntil : null;
-  return (
-    <p class="small flow" data-testid="flow-state">
-      <strong>Flow:</strong> <span data-testid="flow-in-flight">{f.inFlight}</span> in flight of{' '}
-      <span data-testid="flow-effective">{f.effectiveConcurrency}</span>
-      {f.effectiveConcurrency < webhook.maxConcurrency ? ` (slowed down from ${webhook.maxConcurrency})` : ''} ·{' '}
-      <span data-testid="flow-waiting">{f.waiting}</span> waiting
-      {webhook.rateLimitPerSecond !== null ? ` · at most ${webhook.rateLimitPerSecond}/s` : ''}
-      {webhook.ordering === 'fifo' ? ' · FIFO' : ''}
-      {paused ? (
-        <span class="warn" data-testid="flow-paused">
-          {' '}
-          · paused by the receiver until {new Date(paused).toLocaleTimeString()}
-        </span>
-      ) : null}
-    </p>
-  );
-}
-
 function WebhookDetail(props: {
   api: Api;
   webhook: Webhook;
+  eventTypes: EventType[];
   onEdit: () => void;
   onChanged: () => Promise<void>;
   onSecret: (secret: string, note: string) => void;
@@ -386,21 +218,19 @@ function WebhookDetail(props: {
   const { api } = props;
   const [fresh, setFresh] = useState<Webhook | null>(null);
   const webhook = fresh?.id === props.webhook.id && fresh.updatedAt >= props.webhook.updatedAt ? fresh : props.webhook;
-  const [deliveries, setDeliveries] = useState<Delivery[] | null>(null);
-  const [status, setStatus] = useState<DeliveryStatus | ''>('');
   const [notice, setNotice] = useState<string | null>(null);
   const [now, setNow] = useState(Date.now());
+  // bumped to have the delivery list read again now (after a test is sent, a bulk replay ends)
+  const [reloadDeliveries, setReloadDeliveries] = useState(0);
 
   const load = useCallback(async () => {
     try {
-      const [read, list] = await Promise.all([api.webhook(webhook.id), api.deliveries(webhook.id, status || undefined)]);
-      setFresh(read);
-      setDeliveries(list);
+      setFresh(await api.webhook(webhook.id));
       setNow(Date.now());
     } catch (err) {
       props.onError(describeError(err));
     }
-  }, [api, webhook.id, status]);
+  }, [api, webhook.id]);
 
   useEffect(() => {
     void load();
@@ -426,11 +256,13 @@ function WebhookDetail(props: {
           <Badge status={webhook.active ? 'active' : 'disabled'} />
           {webhook.disabledReason ? <span class="muted small">({webhook.disabledReason})</span> : null}
         </div>
+        <DisabledNotice webhook={webhook} />
         <p class="muted">
           {webhook.description ? `${webhook.description} · ` : ''}
           {webhook.format.toUpperCase()}
           {webhook.encryption.enabled ? ` · encrypted (${webhook.encryption.algorithm})` : ''} · {webhook.events.join(', ')} · <code>{webhook.id}</code>
         </p>
+        <WebhookSettings webhook={webhook} />
         <FlowState webhook={webhook} now={now} />
         <div class="row wrap actions">
           <button onClick={props.onEdit} data-testid="edit-webhook">
@@ -471,6 +303,7 @@ function WebhookDetail(props: {
               act(async () => {
                 const sent = await api.sendTest(webhook.id);
                 setNotice(`Test event sent: delivery ${sent.deliveries[0]?.id ?? ''}`);
+                setReloadDeliveries((n) => n + 1);
                 await load();
               })
             }
@@ -487,159 +320,41 @@ function WebhookDetail(props: {
       </div>
 
       <div class="card">
-        <div class="row">
-          <h3>Recent deliveries</h3>
-          <span class="spacer" />
-          <label class="inline">
-            Status
-            <select value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value as DeliveryStatus | '')} data-testid="status-filter">
-              <option value="">all</option>
-              <option value="pending">pending</option>
-              <option value="succeeded">succeeded</option>
-              <option value="failed">failed</option>
-              <option value="cancelled">cancelled</option>
-            </select>
-          </label>
-          <button class="link" onClick={() => void load()}>
-            Refresh
-          </button>
-        </div>
-        {deliveries ? <DeliveryChart deliveries={deliveries} now={now} /> : null}
-        {deliveries === null ? <p class="muted">Loading…</p> : null}
-        {deliveries?.length === 0 ? <p class="muted">No deliveries{status ? ` with status ${status}` : ''} yet. Send a test.</p> : null}
-        {deliveries && deliveries.length > 0 ? (
-          <table class="deliveries" data-testid="deliveries">
-            <thead>
-              <tr>
-                <th>Created</th>
-                <th>Event</th>
-                <th>Status</th>
-                <th>Attempts</th>
-                <th>Last response</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {deliveries.map((d) => (
-                <DeliveryRow key={d.id} api={api} delivery={d} onReplayed={load} onError={props.onError} />
-              ))}
-            </tbody>
-          </table>
-        ) : null}
+        <h3>Replay failed deliveries</h3>
+        <ReplayFailedSince api={api} webhookId={webhook.id} onFinished={() => setReloadDeliveries((n) => n + 1)} />
       </div>
+
+      <DeliveryList api={api} webhookId={webhook.id} eventTypes={props.eventTypes} reload={reloadDeliveries} onError={props.onError} />
     </section>
   );
 }
 
-function DeliveryRow(props: { api: Api; delivery: Delivery; onReplayed: () => Promise<void>; onError: (m: string) => void }) {
-  const d = props.delivery;
-  const [open, setOpen] = useState(false);
-  const [attempts, setAttempts] = useState<Attempt[] | null>(null);
-  // the cursor of older attempts: the delivery read shows the latest 20, newest first
-  const [olderCursor, setOlderCursor] = useState<string | null>(null);
-  const [replaying, setReplaying] = useState(false);
-
-  // the row is re-rendered by the list's refresh; read the attempts again when the delivery changed
-  useEffect(() => {
-    if (!open) return;
-    props.api.delivery(d.id).then(
-      (full) => {
-        setAttempts(full.attempts ?? []);
-        setOlderCursor(full.attemptsNextCursor ?? null);
-      },
-      (err: unknown) => props.onError(describeError(err)),
-    );
-  }, [open, d.attemptCount, d.status]);
-
-  const loadOlder = async () => {
-    if (!olderCursor) return;
-    try {
-      const page = await props.api.attempts(d.id, olderCursor);
-      setAttempts([...(attempts ?? []), ...page.data]);
-      setOlderCursor(page.nextCursor);
-    } catch (err) {
-      props.onError(describeError(err));
-    }
-  };
-
-  // lists carry each delivery's latest attempt only
-  const last = d.attempts?.[0];
-  const lastResponse = last ? (last.response ? `HTTP ${last.response.status}` : (last.error?.code ?? '')) : '';
-
+/** What the webhook is set to beyond its URL and events: channels and custom headers (names only). */
+function WebhookSettings({ webhook }: { webhook: Webhook }) {
+  if (!webhook.channelIds?.length && webhook.headerNames.length === 0) return null;
   return (
-    <>
-      <tr class="delivery" data-testid="delivery-row" data-delivery-id={d.id} data-status={d.status}>
-        <td title={d.createdAt}>{new Date(d.createdAt).toLocaleString()}</td>
-        <td>
-          <code>{d.eventType}</code>
-        </td>
-        <td>
-          <Badge status={d.status} />
-        </td>
-        <td data-testid="attempt-count">{d.attemptCount}</td>
-        <td>{lastResponse}</td>
-        <td class="actions">
-          <button class="link" onClick={() => setOpen(!open)} data-testid="toggle-attempts">
-            {open ? 'Hide' : 'Attempts'}
-          </button>
-          <a href={d.temporal.uiUrl} target="_blank" rel="noreferrer" data-testid="temporal-link">
-            Temporal ↗
-          </a>
-          <button
-            disabled={replaying}
-            onClick={async () => {
-              setReplaying(true);
-              try {
-                await props.api.replay(d.id);
-                await props.onReplayed();
-              } catch (err) {
-                props.onError(describeError(err));
-              } finally {
-                setReplaying(false);
-              }
-            }}
-            data-testid="replay"
-          >
-            {replaying ? 'Replaying…' : 'Replay'}
-          </button>
-        </td>
-      </tr>
-      {open ? (
-        <tr class="attempts-row">
-          <td colSpan={6}>
-            {attempts === null ? <p class="muted">Loading…</p> : null}
-            {attempts?.length === 0 ? <p class="muted">No attempt yet{d.nextAttemptAt ? `; next at ${new Date(d.nextAttemptAt).toLocaleString()}` : ''}.</p> : null}
-            {attempts?.map((a) => (
-              <div class="attempt" data-testid="attempt" key={a.attemptNumber}>
-                <div class="row wrap">
-                  <strong>#{a.attemptNumber}</strong>
-                  <span>{new Date(a.startedAt).toLocaleString()}</span>
-                  <span class="muted">{a.durationMs} ms</span>
-                  {a.response ? <Badge status={a.response.status < 300 ? 'succeeded' : 'failed'} label={`HTTP ${a.response.status}`} /> : null}
-                  {a.error ? <span class="error">{`${a.error.code}: ${a.error.message}`}</span> : null}
-                </div>
-                {a.response ? (
-                  <pre class="body" data-testid="response-body">
-                    {a.response.body || '(empty body)'}
-                    {a.response.bodyTruncated ? '\n… (truncated)' : ''}
-                  </pre>
-                ) : null}
-              </div>
-            ))}
-            {olderCursor ? (
-              <button class="link" onClick={() => void loadOlder()} data-testid="older-attempts">
-                Older attempts
-              </button>
-            ) : null}
-          </td>
-        </tr>
+    <dl class="settings small" data-testid="webhook-settings">
+      {webhook.channelIds?.length ? (
+        <>
+          <dt>Channels</dt>
+          <dd data-testid="webhook-channel-ids">{webhook.channelIds.join(', ')}</dd>
+        </>
       ) : null}
-    </>
+      {webhook.headerNames.length > 0 ? (
+        <>
+          <dt>Custom headers</dt>
+          <dd data-testid="webhook-header-names">
+            {webhook.headerNames.map((name) => (
+              <code key={name} class="chip">
+                {name}
+              </code>
+            ))}{' '}
+            <span class="muted">(values hidden)</span>
+          </dd>
+        </>
+      ) : null}
+    </dl>
   );
-}
-
-function Badge({ status, label }: { status: string; label?: string }) {
-  return <span class={`badge ${status}`}>{label ?? status}</span>;
 }
 
 render(<App />, document.getElementById('app')!);
