@@ -84,7 +84,7 @@ function describeProgress(run: PurgeRun): string {
   if (!d) return run.status;
   return (
     `${d.deliveries} deliveries, ${d.attempts} attempts, ${d.events} events, ${d.replayJobs} replay jobs, ` +
-    `${d.webhookSecrets} expired secrets, ${d.apiKeys} revoked keys deleted`
+    `${d.webhookSecrets} expired secrets, ${d.apiKeys} revoked keys, ${d.portalSessions ?? 0} ended portal sessions deleted`
   );
 }
 

@@ -157,7 +157,7 @@ describe('hookline purge', () => {
     const lines = result.stdout.trim().split('\n');
     const scheduleId = `hookline-purge-${hookline.config.temporal.taskQueue}`;
     expect(lines[0]).toMatch(new RegExp(`^purge ${scheduleId}-\\S+: completed in \\d+\\.\\d s \\(started `));
-    expect(lines[1]).toMatch(/^  [1-9]\d* deliveries, [1-9]\d* attempts, [1-9]\d* events, \d+ replay jobs, \d+ expired secrets, \d+ revoked keys deleted; vacuumed deliveries, attempts, events/);
+    expect(lines[1]).toMatch(/^  [1-9]\d* deliveries, [1-9]\d* attempts, [1-9]\d* events, \d+ replay jobs, \d+ expired secrets, \d+ revoked keys, \d+ ended portal sessions deleted; vacuumed deliveries, attempts, events/);
     expect(lines[2]).toMatch(new RegExp(`^  schedule ${scheduleId} every 1h; next run \\d{4}-`));
     expect((await read()).status).toBe(404);
     expect((await hookline.call('GET', `/v1/events/${eventId}`, undefined, community.key)).status).toBe(404);
