@@ -22,6 +22,7 @@ import {
   purgeDeliveriesBatch,
   purgeEventsBatch,
   purgeExpiredSecretsBatch,
+  purgeEndedPortalSessionsBatch,
   purgeReplayJobsBatch,
   purgeRevokedKeysBatch,
   vacuumTable,
@@ -71,7 +72,8 @@ export function purgeActivities(deps: PurgeDeps): PurgeActivities {
     /**
      * Runs delete statements from `position` on until the time budget is spent or the purge
      * reaches its vacuum: for each community in id order its final deliveries with their attempts,
-     * then its events with no delivery left, its finished replay jobs and its revoked keys; then
+     * then its events with no delivery left, its finished replay jobs, its revoked keys and ended
+     * portal sessions; then
      * the expired secrets of every webhook. Each statement is one transaction, counted in
      * hookline_purged_rows_total once it has committed, and heartbeated with the position after it.
      */
@@ -155,9 +157,11 @@ export function purgeActivities(deps: PurgeDeps): PurgeActivities {
           }
           case 'apiKeys': {
             const n = await purgeRevokedKeysBatch(deps.db, { ...base, limit: tuning.batchSize });
-            record({ apiKeys: n });
-            deletedAny = n > 0;
-            if (n < tuning.batchSize) {
+            // and the community's ended portal sessions, next to its revoked keys
+            const sessions = n < tuning.batchSize ? await purgeEndedPortalSessionsBatch(deps.db, { communityId: community.id, limit: tuning.batchSize }) : 0;
+            record({ apiKeys: n, portalSessions: sessions });
+            deletedAny = n > 0 || sessions > 0;
+            if (n < tuning.batchSize && sessions < tuning.batchSize) {
               state.communities += 1;
               state.position = await communityAfter(at.communityId);
             }

@@ -185,7 +185,16 @@ const schema = z.object({
   MAX_WEBHOOKS_PER_COMMUNITY: positiveInt.max(100_000).default(100),
   MAX_API_KEYS_PER_COMMUNITY: positiveInt.max(10_000).default(20),
   REPLAYS_PER_DELIVERY_PER_HOUR: positiveInt.max(10_000).default(10),
+  // live (unexpired, unrevoked) portal sessions a community may have at once (docs/portal.md)
+  MAX_PORTAL_SESSIONS_PER_COMMUNITY: positiveInt.max(10_000).default(100),
   DASHBOARD_FRAME_ANCESTORS: frameAncestors,
+  // the address browsers reach this API at, for the links it makes (portal sessions); unset: the request's own origin
+  PUBLIC_BASE_URL: z
+    .string()
+    .url()
+    .refine((v) => /^https?:\/\//.test(v) && !/[?#]/.test(v), { message: 'must be an http(s) URL without query or fragment, e.g. https://hooks.example.com' })
+    .transform((v) => v.replace(/\/+$/, ''))
+    .optional(),
   LOG_LEVEL: logLevel.default('info'),
   // traces (src/tracing/settings.ts): the standard OTEL_* variables, and whether an attempt's POST
   // carries its W3C traceparent to the receiver (off by default, as other webhook senders do)
@@ -254,9 +263,12 @@ export interface Config {
     maxWebhooksPerCommunity: number;
     maxApiKeysPerCommunity: number;
     replaysPerDeliveryPerHour: number;
+    maxPortalSessionsPerCommunity: number;
   };
   /** CSP frame-ancestors of /dashboard and /docs. */
   dashboardFrameAncestors: string[];
+  /** PUBLIC_BASE_URL without a trailing slash: where portal links point; undefined: the request's origin. */
+  publicBaseUrl?: string | undefined;
   logLevel: z.infer<typeof logLevel>;
   /** OpenTelemetry traces over OTLP (docs/observability.md#traces); undefined: off, nothing loaded. */
   tracing?: TracingConfig | undefined;
@@ -333,8 +345,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxWebhooksPerCommunity: c.MAX_WEBHOOKS_PER_COMMUNITY,
       maxApiKeysPerCommunity: c.MAX_API_KEYS_PER_COMMUNITY,
       replaysPerDeliveryPerHour: c.REPLAYS_PER_DELIVERY_PER_HOUR,
+      maxPortalSessionsPerCommunity: c.MAX_PORTAL_SESSIONS_PER_COMMUNITY,
     },
     dashboardFrameAncestors: c.DASHBOARD_FRAME_ANCESTORS,
+    publicBaseUrl: c.PUBLIC_BASE_URL,
     logLevel: c.LOG_LEVEL,
     tracing: tracingConfig(c),
   };

@@ -17,6 +17,8 @@ export function createLogger(level: string, name = 'hookline', destination?: Des
         '*.key',
         'secret',
         'key',
+        '*.token',
+        'token',
         'encryption.key',
         '*.encryption.key',
       ],

@@ -82,7 +82,7 @@ function describe(progress: PurgeProgress): string {
   const d = progress.deleted;
   const counts =
     `${d.deliveries} deliveries, ${d.attempts} attempts, ${d.events} events, ${d.replayJobs} replay jobs, ` +
-    `${d.webhookSecrets} expired secrets, ${d.apiKeys} revoked keys deleted`;
+    `${d.webhookSecrets} expired secrets, ${d.apiKeys} revoked keys, ${d.portalSessions ?? 0} ended portal sessions deleted`;
   const p = progress.position;
   switch (p.stage) {
     case 'community':

@@ -22,8 +22,9 @@ export class Api {
   // same origin: the API serves the dashboard (and its CSP allows calls to this origin only)
   private readonly client: HooklineClient;
 
-  constructor(key: string) {
-    this.client = createHooklineClient({ baseUrl: window.location.origin, token: key });
+  /** `fetch`: what the calls go through (a portal session's notices its end: dashboard/src/portal.ts). */
+  constructor(key: string, fetch?: (request: Request) => Promise<Response>) {
+    this.client = createHooklineClient({ baseUrl: window.location.origin, token: key, ...(fetch ? { fetch } : {}) });
   }
 
   webhooks() {

@@ -1,8 +1,9 @@
 import { render } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { Api, describeError, type EventType, type Webhook } from './api.js';
 import { DeliveryList } from './deliveries.js';
 import { DisabledNotice, FlowState } from './flow.js';
+import { isPortalToken, portalFetch, tabStorage, takePortalToken } from './portal.js';
 import { ReplayFailedSince } from './replay.js';
 import { Badge } from './ui.js';
 import { WebhookForm } from './webhook-form.js';
@@ -12,26 +13,51 @@ const KEY_STORAGE = 'hookline.apiKey';
 const REFRESH_MS = 3000;
 
 function App() {
-  // sessionStorage: the key lives as long as the tab, and is not shared with other tabs or kept on disk
-  const [key, setKey] = useState<string | null>(() => sessionStorage.getItem(KEY_STORAGE));
-  const signOut = () => {
-    sessionStorage.removeItem(KEY_STORAGE);
+  // sessionStorage (tabStorage): the key lives as long as the tab, and is not shared with other tabs
+  // or kept on disk; a portal link's token (dashboard/src/portal.ts) is kept the same way, as the key
+  const [key, setKey] = useState<string | null>(() => {
+    const portal = takePortalToken();
+    if (portal) tabStorage.setItem(KEY_STORAGE, portal);
+    return portal ?? tabStorage.getItem(KEY_STORAGE);
+  });
+  // why the last session ended, shown on the sign-in page
+  const [notice, setNotice] = useState<string | null>(null);
+  const signIn = (k: string) => {
+    tabStorage.setItem(KEY_STORAGE, k);
+    setNotice(null);
+    setKey(k);
+  };
+  const signOut = (why: string | null = null) => {
+    tabStorage.removeItem(KEY_STORAGE);
+    setNotice(why);
     setKey(null);
   };
-  if (!key) {
-    return (
-      <SignIn
-        onSignedIn={(k) => {
-          sessionStorage.setItem(KEY_STORAGE, k);
-          setKey(k);
-        }}
-      />
-    );
-  }
-  return <Dashboard api={new Api(key)} onSignOut={signOut} />;
+  // a new portal link opened in the same frame changes only the fragment: no reload
+  useEffect(() => {
+    const onHash = () => {
+      const portal = takePortalToken();
+      if (portal) signIn(portal);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  const portal = key !== null && isPortalToken(key);
+  const api = useMemo(() => (key ? new Api(key, portal ? portalFetch((why) => signOut(why)) : undefined) : null), [key]);
+  if (!key || !api) return <SignIn onSignedIn={signIn} notice={notice} />;
+  return (
+    <>
+      {portal ? (
+        <div class="portal-strip" data-testid="portal-badge">
+          <span class="badge portal">portal session</span>
+          <span class="muted">Opened from your community settings. API keys are managed by the platform.</span>
+        </div>
+      ) : null}
+      <Dashboard api={api} onSignOut={() => signOut()} />
+    </>
+  );
 }
 
-function SignIn({ onSignedIn }: { onSignedIn: (key: string) => void }) {
+function SignIn({ onSignedIn, notice }: { onSignedIn: (key: string) => void; notice: string | null }) {
   const [key, setKey] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -52,6 +78,11 @@ function SignIn({ onSignedIn }: { onSignedIn: (key: string) => void }) {
     <main class="signin">
       <form onSubmit={submit} class="card">
         <h1>Hookline</h1>
+        {notice ? (
+          <p class="ended" role="status" data-testid="signed-out-notice">
+            {notice}
+          </p>
+        ) : null}
         <p>Sign in with your community’s API key to manage its webhooks and see their deliveries.</p>
         <label>
           API key

@@ -1,12 +1,23 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Db } from '../db/database.js';
-import { hashApiKey, safeEqual } from '../security/tokens.js';
+import { hashApiKey, PORTAL_TOKEN_PREFIX, safeEqual } from '../security/tokens.js';
 import { authenticateApiKey, touchApiKey } from '../store/api-keys.js';
+import { authenticatePortalToken } from '../store/portal-sessions.js';
 import { ADMIN_SCOPE, communityScope, type Scope } from '../store/scope.js';
 import { ApiError, notFound } from './envelope.js';
 import type { ApiRateLimits } from './rate-limit.js';
 
-export type Principal = { kind: 'admin' } | { kind: 'community'; communityId: string; keyId: string };
+/**
+ * Who is asking: the operator, a community API key, or a portal session (docs/portal.md), which
+ * has a community key's rights except over API keys.
+ */
+export type Principal =
+  | { kind: 'admin' }
+  | { kind: 'community'; communityId: string; keyId: string }
+  | { kind: 'portal'; communityId: string; sessionId: string };
+
+/** A community key or a portal session: acts on its own community only. */
+export type CommunityPrincipal = Exclude<Principal, { kind: 'admin' }>;
 
 // the scheme is case-insensitive (RFC 9110 §11.1); the token is base64url-ish and bounded
 const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]{1,512}) *$/i;
@@ -19,6 +30,21 @@ const INVALID = () =>
   new ApiError(401, 'invalid, revoked or disabled credential', 'Use a live API key of your community, or the admin token.', null, {
     'www-authenticate': 'Bearer error="invalid_token"',
   });
+
+// An ended portal session is told apart from a bad key: the person in front of the dashboard did
+// nothing wrong, and needs a new link from the platform, not a key.
+const PORTAL_ENDED = (why: 'expired' | 'revoked' | 'unknown') =>
+  new ApiError(
+    401,
+    why === 'expired'
+      ? 'the portal link has expired'
+      : why === 'revoked'
+        ? 'the portal link was revoked'
+        : 'the portal link is not valid (it may have expired and been cleaned up)',
+    'Ask the platform for a new link (open the dashboard again from your community settings).',
+    { portalSession: why },
+    { 'www-authenticate': 'Bearer error="invalid_token"' },
+  );
 
 /**
  * Keys that authenticated in this process lately (their SHA-256, at most 10,000, oldest forgotten
@@ -65,6 +91,16 @@ export function authenticate(db: Db, adminToken: string, limits?: Pick<ApiRateLi
       res.locals.authFailure = INVALID();
       return next();
     }
+    if (token.startsWith(PORTAL_TOKEN_PREFIX)) {
+      const session = await authenticatePortalToken(db, token);
+      if (session.state !== 'live') {
+        res.locals.authFailure = PORTAL_ENDED(session.state);
+        return next();
+      }
+      recent.add(hash);
+      res.locals.principal = { kind: 'portal', communityId: session.communityId, sessionId: session.sessionId } satisfies Principal;
+      return next();
+    }
     const key = await authenticateApiKey(db, token);
     if (!key) {
       res.locals.authFailure = INVALID();
@@ -98,7 +134,7 @@ export function scopeOf(res: Response): Scope {
 /** The community a request acts on: a key's own, or the one the operator names. */
 export function actingCommunity(res: Response, named: string | undefined): string {
   const principal = principalOf(res);
-  if (principal.kind === 'community') {
+  if (principal.kind !== 'admin') {
     if (named !== undefined && named !== principal.communityId) throw notFound('community');
     return principal.communityId;
   }

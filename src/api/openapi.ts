@@ -13,6 +13,7 @@ import { createEventBody, emptyBody } from './schemas.js';
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'invalid input; `detail` names each wrong field',
   401: 'missing or bad credential',
+  403: 'a portal session: it cannot manage API keys',
   404: 'not found, or another community’s',
   409: 'conflict',
   413: 'body over MAX_BODY_BYTES',
@@ -97,7 +98,8 @@ export function openApiDocument(routes: readonly RouteDefinition[]): Record<stri
             },
           },
         };
-    const errors = route.errors ?? (route.access === 'public' ? [] : [400, 401, 404, 429]);
+    const declared = route.errors ?? (route.access === 'public' ? [] : [400, 401, 404, 429]);
+    const errors = route.refusesPortalSessions && !declared.includes(403) ? [...declared, 403].toSorted((a, b) => a - b) : declared;
     const parameters = [...pathParameters(route.path), ...(route.query ? queryParameters(route.query) : [])];
     const operation: Record<string, unknown> = {
       operationId: `${route.method}${openApiPath(route.path).replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,

@@ -47,7 +47,7 @@ export function apiRateLimits(limitPerMinute: number): ApiRateLimits {
     identifier: 'per-community',
     skip: (_req, res) => res.locals.principal === undefined,
     keyGenerator: (_req, res) => {
-      const principal = res.locals.principal as { kind: 'admin' } | { kind: 'community'; communityId: string };
+      const principal = res.locals.principal as { kind: 'admin' } | { kind: 'community' | 'portal'; communityId: string };
       return principal.kind === 'admin' ? 'admin' : `community:${principal.communityId}`;
     },
     handler: (_req, res) => {

@@ -31,6 +31,13 @@ export const ApiKey = z
   })
   .meta({ id: 'ApiKey' });
 export const ApiKeyCreated = ApiKey.extend({ key: z.string().describe('shown this once') }).meta({ id: 'ApiKeyCreated' });
+export const PortalSessionCreated = z
+  .object({
+    id: z.string(),
+    url: z.string().describe('the dashboard, signed in as the community: /dashboard#portal=<token>; shown this once'),
+    expiresAt: ts,
+  })
+  .meta({ id: 'PortalSessionCreated' });
 export const Webhook = z
   .object({
     id: z.string(),
@@ -159,6 +166,7 @@ const PurgeCounts = z.object({
   replayJobs: z.number().int(),
   webhookSecrets: z.number().int(),
   apiKeys: z.number().int(),
+  portalSessions: z.number().int().describe('ended portal sessions (expired or revoked)'),
 });
 
 /** A run of the purge (docs/retention.md): from the `hookline-purge` schedule and the run's workflow. */

@@ -16,7 +16,9 @@ import { parseWith } from './validate.js';
  * Access:
  * - `public`: no credential (health, metrics, the documents and pages);
  * - `admin`: the operator's ADMIN_TOKEN only; a community key gets 404, as for a route it cannot see;
- * - `community`: a community API key (acting on its own community) or the ADMIN_TOKEN.
+ * - `community`: a community API key or a portal session (acting on its own community), or the ADMIN_TOKEN.
+ * A route marked `refusesPortalSessions` (the API keys') answers a portal session 403, whatever its
+ * access: a dashboard opened from a portal link must not mint or see the keys of its community.
  * Every route that is not public answers 401 to a missing or bad credential before its body is read.
  */
 export type Access = 'public' | 'admin' | 'community';
@@ -66,6 +68,8 @@ export interface RouteDefinition<B extends Schema = Schema, Q extends Schema = S
   response: RouteResponse;
   /** Error statuses worth documenting beyond the defaults (400, 401, 404, 429 for non-public routes). */
   errors?: number[];
+  /** A portal session gets 403 here (docs/portal.md): set on every API keys route. */
+  refusesPortalSessions?: boolean;
   /** Example request bodies; the OpenAPI test parses each with `body`. */
   examples?: Record<string, unknown>;
   handler: (context: RouteContext<B, Q>) => Promise<Reply> | Reply;
@@ -83,6 +87,12 @@ export function defineRoute<B extends Schema = undefined, Q extends Schema = und
  */
 export function routeHandlers(route: RouteDefinition, deps: ApiDeps, routes: readonly RouteDefinition[]): RequestHandler[] {
   const enforceAccess: RequestHandler = (req, res, next) => {
+    // before the operator-route 404: these routes are documented, and the refusal says why
+    if (route.refusesPortalSessions && principalOf(res).kind === 'portal') {
+      return next(
+        new ApiError(403, 'portal sessions cannot manage API keys', 'API keys are managed by the platform with the admin token, or read with a community API key.'),
+      );
+    }
     // the same answer as for a route that does not exist: a key learns nothing from an operator route
     if (route.access === 'admin' && principalOf(res).kind !== 'admin') {
       return next(new ApiError(404, `no route ${req.method} ${req.path}`, 'See /openapi.json for the routes.'));

@@ -18,6 +18,12 @@ export const updateApiKeyBody = z
   .strictObject({ name: name.optional(), disabled: z.boolean().optional() })
   .refine((v) => v.name !== undefined || v.disabled !== undefined, { message: 'give name or disabled' });
 
+/** How long a portal link signs the dashboard in (docs/portal.md): a minute to a day. */
+export const PORTAL_TTL_SECONDS = { min: 60, max: 86_400, default: 3_600 } as const;
+export const createPortalSessionBody = z.strictObject({
+  ttlSeconds: z.number().int().min(PORTAL_TTL_SECONDS.min).max(PORTAL_TTL_SECONDS.max).default(PORTAL_TTL_SECONDS.default),
+});
+
 const encryption = z
   .strictObject({
     enabled: z.boolean(),

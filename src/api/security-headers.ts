@@ -8,7 +8,8 @@ import helmet from 'helmet';
  *   script, no eval, no plugins, no <base>, forms post here only. Inline style attributes are allowed
  *   (Swagger UI sets them); they cannot run code.
  * - frame-ancestors from DASHBOARD_FRAME_ANCESTORS: 'none' by default (then X-Frame-Options: DENY for
- *   browsers without CSP 2 too); the platform's origin when it embeds the dashboard in its page.
+ *   browsers without CSP 2 too); the platform's origin when it embeds the dashboard in its page
+ *   with portal links (docs/portal.md), so that origin alone may frame it.
  * - X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer (a signed-in dashboard never hands
  *   its URL to the Temporal UI links it opens), Cross-Origin-Opener-Policy: same-origin, and the rest
  *   of helmet's defaults. Strict-Transport-Security is left to the HTTPS proxy in front, which knows

@@ -40,6 +40,88 @@ export async function deliveriesReplay(args: string[], out: Out): Promise<number
   return 0;
 }
 
+/** `hookline communities list [--json]`: every community, with its retention. */
+export async function communitiesList(args: string[], out: Out): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true });
+  const communities = await answerOf(everyItem(apiFromEnvironment().paginate('/v1/communities', { params: { query: { limit: 200 } } })));
+  if (values.json) {
+    out(JSON.stringify(communities, null, 2));
+    return 0;
+  }
+  if (communities.length === 0) {
+    out('no communities');
+    return 0;
+  }
+  const rows = communities.map((c) => [c.id, c.retentionDays === null ? 'default' : `${c.retentionDays}d`, c.createdAt, c.name]);
+  for (const line of table(['ID', 'RETENTION', 'CREATED', 'NAME'], rows)) out(line);
+  return 0;
+}
+
+/**
+ * `hookline portal link <community id> [--ttl SECONDS] [--json]`: a link that opens the dashboard
+ * signed in as the community (docs/portal.md), printed with when it expires. The link holds the
+ * session's token: hand it to whoever should use it, and only to them.
+ */
+export async function portalLink(args: string[], out: Out): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ttl: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  const [communityId] = positionals;
+  if (!communityId || positionals.length > 1) throw new CliError('usage: hookline portal link <community id> [--ttl SECONDS] [--json]');
+  if (values.ttl !== undefined && !/^\d+$/.test(values.ttl)) throw new CliError('--ttl is a whole number of seconds (60 to 86400), e.g. --ttl 3600');
+  const body = values.ttl === undefined ? {} : { ttlSeconds: Number(values.ttl) };
+  const session = await answerOf(apiFromEnvironment().POST('/v1/communities/{communityId}/portal-sessions', { params: { path: { communityId } }, body }));
+  if (values.json) {
+    out(JSON.stringify(session, null, 2));
+    return 0;
+  }
+  const minutes = Math.round((Date.parse(session.expiresAt) - Date.now()) / 60_000);
+  out(session.url);
+  out(`expires ${session.expiresAt} (in about ${minutes} min); session ${session.id}; revoke with: hookline portal revoke ${communityId}`);
+  return 0;
+}
+
+/** `hookline portal revoke <community id>`: ends every live portal session of the community at once. */
+export async function portalRevoke(args: string[], out: Out): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
+  const [communityId] = positionals;
+  if (!communityId || positionals.length > 1) throw new CliError('usage: hookline portal revoke <community id>');
+  const { revoked } = await answerOf(apiFromEnvironment().DELETE('/v1/communities/{communityId}/portal-sessions', { params: { path: { communityId } }, body: {} }));
+  out(`revoked ${revoked} portal session${revoked === 1 ? '' : 's'} of ${communityId}`);
+  return 0;
+}
+
+/**
+ * `hookline webhooks flow <webhook id> [--json]`: the webhook's flow control as it stands (docs/flow-control.md):
+ * attempts in flight, the adaptive limit, a Retry-After pause, deliveries waiting, and the settings.
+ */
+export async function webhooksFlow(args: string[], out: Out): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } }, strict: true });
+  const [id] = positionals;
+  if (!id || positionals.length > 1) throw new CliError('usage: hookline webhooks flow <webhook id> [--json]');
+  const webhook = await answerOf(apiFromEnvironment().GET('/v1/webhooks/{id}', { params: { path: { id } } }));
+  const flow = {
+    ...webhook.flow,
+    maxConcurrency: webhook.maxConcurrency,
+    rateLimitPerSecond: webhook.rateLimitPerSecond,
+    ordering: webhook.ordering,
+  };
+  if (values.json) {
+    out(JSON.stringify({ id: webhook.id, ...flow }, null, 2));
+    return 0;
+  }
+  out(`webhook ${webhook.id} (${webhook.url})${webhook.active ? '' : ` disabled${webhook.disabledReason ? ` (${webhook.disabledReason})` : ''}`}`);
+  const rows: [string, string][] = [
+    ['inFlight', String(flow.inFlight)],
+    ['effectiveConcurrency', String(flow.effectiveConcurrency)],
+    ['maxConcurrency', String(flow.maxConcurrency)],
+    ['pausedUntil', flow.pausedUntil ?? 'not paused'],
+    ['waiting', String(flow.waiting)],
+    ['rateLimitPerSecond', flow.rateLimitPerSecond === null ? 'none' : String(flow.rateLimitPerSecond)],
+    ['ordering', flow.ordering],
+  ];
+  for (const [name, value] of rows) out(`  ${name.padEnd(22)}${value}`);
+  return 0;
+}
+
 /**
  * `hookline purge run [--wait] [--json]`: runs the purge now through its schedule (POST
  * /v1/purge-runs; a run already going is not doubled) and, with --wait, waits for it to finish and
@@ -84,7 +166,7 @@ function describeProgress(run: PurgeRun): string {
   if (!d) return run.status;
   return (
     `${d.deliveries} deliveries, ${d.attempts} attempts, ${d.events} events, ${d.replayJobs} replay jobs, ` +
-    `${d.webhookSecrets} expired secrets, ${d.apiKeys} revoked keys deleted`
+    `${d.webhookSecrets} expired secrets, ${d.apiKeys} revoked keys, ${d.portalSessions ?? 0} ended portal sessions deleted`
   );
 }
 

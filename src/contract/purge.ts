@@ -18,12 +18,14 @@ export interface PurgeCounts {
   replayJobs: number;
   webhookSecrets: number;
   apiKeys: number;
+  /** Portal sessions that have ended (expired or revoked), deleted with the revoked keys. */
+  portalSessions: number;
 }
 
-export const PURGE_COUNT_KEYS = ['deliveries', 'attempts', 'events', 'replayJobs', 'webhookSecrets', 'apiKeys'] as const satisfies readonly (keyof PurgeCounts)[];
+export const PURGE_COUNT_KEYS = ['deliveries', 'attempts', 'events', 'replayJobs', 'webhookSecrets', 'apiKeys', 'portalSessions'] as const satisfies readonly (keyof PurgeCounts)[];
 
 export function noCounts(): PurgeCounts {
-  return { deliveries: 0, attempts: 0, events: 0, replayJobs: 0, webhookSecrets: 0, apiKeys: 0 };
+  return { deliveries: 0, attempts: 0, events: 0, replayJobs: 0, webhookSecrets: 0, apiKeys: 0, portalSessions: 0 };
 }
 
 export function addCounts(a: PurgeCounts, b: PurgeCounts): PurgeCounts {
@@ -34,6 +36,8 @@ export function addCounts(a: PurgeCounts, b: PurgeCounts): PurgeCounts {
     replayJobs: a.replayJobs + b.replayJobs,
     webhookSecrets: a.webhookSecrets + b.webhookSecrets,
     apiKeys: a.apiKeys + b.apiKeys,
+    // absent from the counts of runs that began before portal sessions were purged
+    portalSessions: (a.portalSessions ?? 0) + (b.portalSessions ?? 0),
   };
 }
 

@@ -6,6 +6,14 @@ export function newApiKey(): { key: string; prefix: string; hash: Buffer } {
   return { key, prefix: key.slice(0, 10), hash: hashApiKey(key) };
 }
 
+/** Portal session tokens: 256 random bits behind their own prefix, so authenticate() knows where to look. */
+export const PORTAL_TOKEN_PREFIX = 'hlp_';
+
+export function newPortalToken(): { token: string; hash: Buffer } {
+  const token = `${PORTAL_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+  return { token, hash: hashApiKey(token) };
+}
+
 export function hashApiKey(key: string): Buffer {
   return createHash('sha256').update(key).digest();
 }

@@ -162,6 +162,23 @@ export async function purgeRevokedKeysBatch(db: Db, input: { communityId: string
 }
 
 /**
+ * Up to `limit` of a community's portal sessions that have ended (expired, or revoked): they can
+ * never sign in again, so they go at the next purge whatever the retention. Until then an ended
+ * link is refused as expired or revoked rather than as unknown.
+ */
+export async function purgeEndedPortalSessionsBatch(db: Db, input: { communityId: string; limit: number }): Promise<number> {
+  const result = await sql<{ n: number }>`
+    with doomed as (
+      select id from portal_sessions
+       where community_id = ${input.communityId} and (revoked_at is not null or expires_at < now())
+       limit ${input.limit}
+       for update skip locked
+    ), gone as (delete from portal_sessions where id in (select id from doomed) returning 1)
+    select count(*)::int as n from gone`.execute(db);
+  return result.rows[0]!.n;
+}
+
+/**
  * Up to `limit` signing secrets that have expired (a rotation's old secrets, after
  * SECRET_ROTATION_GRACE): nothing signs with them again, so they are not kept.
  */
@@ -184,6 +201,7 @@ export const PURGED_TABLES = {
   replayJobs: 'replay_jobs',
   webhookSecrets: 'webhook_secrets',
   apiKeys: 'api_keys',
+  portalSessions: 'portal_sessions',
 } as const satisfies Record<keyof PurgeCounts, string>;
 
 /**

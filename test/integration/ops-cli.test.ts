@@ -129,6 +129,90 @@ describe('hookline webhooks and deliveries', () => {
   });
 });
 
+describe('hookline communities, portal and webhooks flow', () => {
+  it('lists the communities', async () => {
+    const community = await hookline.newCommunity('CLI listed');
+    await hookline.call('PATCH', `/v1/communities/${community.communityId}`, { retentionDays: 90 });
+    const result = await run(['communities', 'list']);
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+RETENTION\s+CREATED\s+NAME$/);
+    expect(lines.find((l) => l.startsWith(community.communityId))).toMatch(/^cmty_\S+\s+90d\s+\d{4}-\S+\s+CLI listed$/);
+    const json = JSON.parse((await run(['communities', 'list', '--json'])).stdout) as { id: string; name: string }[];
+    expect(json.find((c) => c.id === community.communityId)?.name).toBe('CLI listed');
+  });
+
+  it('makes a portal link that signs in as the community, and revokes it', async () => {
+    const community = await hookline.newCommunity('CLI portal');
+    const result = await run(['portal', 'link', community.communityId, '--ttl', '600']);
+    expect(result.code, result.stderr).toBe(0);
+    const [url, expiry] = result.stdout.trim().split('\n');
+    expect(url).toMatch(new RegExp(`^${hookline.api.url}/dashboard#portal=hlp_[\\w-]{43}$`));
+    expect(expiry).toMatch(/^expires \d{4}-\d\d-\d\dT\S+Z \(in about 10 min\); session prt_\S+; revoke with: hookline portal revoke cmty_/);
+    const token = new URL(url!).hash.replace('#portal=', '');
+    expect((await hookline.call('GET', '/v1/webhooks', undefined, token)).status).toBe(200);
+
+    const revoked = await run(['portal', 'revoke', community.communityId]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout.trim()).toBe(`revoked 1 portal session of ${community.communityId}`);
+    const after = await hookline.call('GET', '/v1/webhooks', undefined, token);
+    expect(after.status).toBe(401);
+    expect(after.body.message).toBe('the portal link was revoked');
+
+    // the API's refusals, in one line each
+    const tooShort = await run(['portal', 'link', community.communityId, '--ttl', '30']);
+    expect(tooShort.code).toBe(1);
+    expect(tooShort.stderr).toMatch(/^hookline: POST \/v1\/communities\/cmty_\S+\/portal-sessions: .*\(HTTP 400\)/);
+    expect(tooShort.stderr).toContain('ttlSeconds');
+    const notANumber = await run(['portal', 'link', community.communityId, '--ttl', 'soon']);
+    expect(notANumber.code).toBe(1);
+    expect(notANumber.stderr).toContain('--ttl is a whole number of seconds');
+    const unknown = await run(['portal', 'revoke', 'cmty_nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/community not found \(HTTP 404\)/);
+    expect((await run(['portal', 'link'])).stderr).toContain('usage: hookline portal link');
+  });
+
+  it("prints a webhook's flow state, a Retry-After pause included", async () => {
+    const community = await hookline.newCommunity('CLI flow');
+    const created = await hookline.call(
+      'POST',
+      '/v1/webhooks',
+      { url: `${receiver.url}/flow`, events: ['user.joined'], maxConcurrency: 3, rateLimitPerSecond: 5, ordering: 'fifo' },
+      community.key,
+    );
+    const id = created.body.data.id as string;
+    const idle = await run(['webhooks', 'flow', id]);
+    expect(idle.code, idle.stderr).toBe(0);
+    expect(idle.stdout.trim().split('\n')).toEqual([
+      `webhook ${id} (${receiver.url}/flow)`,
+      '  inFlight              0',
+      '  effectiveConcurrency  3',
+      '  maxConcurrency        3',
+      '  pausedUntil           not paused',
+      '  waiting               0',
+      '  rateLimitPerSecond    5',
+      '  ordering              fifo',
+    ]);
+
+    // the receiver asks for a pause: the webhook waits out its Retry-After
+    receiver.responder = (arrival) => (arrival.path.endsWith('/flow') ? { status: 429, headers: { 'retry-after': '120' } } : { status: 200 });
+    await hookline.call('POST', '/v1/events', { type: 'user.joined', data: { user: { id: 'u-flow', username: 'flow' }, joinedAt: '2026-11-29T10:00:00.000Z' } }, community.key);
+    await eventually(async () => ((await hookline.call('GET', `/v1/webhooks/${id}`)).body.data.flow.pausedUntil ? true : undefined));
+    const paused = JSON.parse((await run(['webhooks', 'flow', id, '--json'])).stdout);
+    expect(paused).toMatchObject({ id, maxConcurrency: 3, rateLimitPerSecond: 5, ordering: 'fifo' });
+    expect(Date.parse(paused.pausedUntil)).toBeGreaterThan(Date.now() + 60_000);
+    expect(paused.effectiveConcurrency).toBeLessThanOrEqual(3);
+    const text = await run(['webhooks', 'flow', id]);
+    expect(text.stdout).toMatch(/^ {2}pausedUntil {11}\d{4}-\d\d-\d\dT\S+Z$/m);
+    receiver.responder = () => ({ status: 200 });
+
+    const missing = await run(['webhooks', 'flow', 'wh_nope']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^hookline: GET \/v1\/webhooks\/wh_nope: webhook not found \(HTTP 404\)/);
+  });
+});
+
 describe('hookline purge', () => {
   it('runs the purge now and shows its last result', async () => {
     const community = await hookline.newCommunity('CLI purge');
@@ -157,7 +241,7 @@ describe('hookline purge', () => {
     const lines = result.stdout.trim().split('\n');
     const scheduleId = `hookline-purge-${hookline.config.temporal.taskQueue}`;
     expect(lines[0]).toMatch(new RegExp(`^purge ${scheduleId}-\\S+: completed in \\d+\\.\\d s \\(started `));
-    expect(lines[1]).toMatch(/^  [1-9]\d* deliveries, [1-9]\d* attempts, [1-9]\d* events, \d+ replay jobs, \d+ expired secrets, \d+ revoked keys deleted; vacuumed deliveries, attempts, events/);
+    expect(lines[1]).toMatch(/^  [1-9]\d* deliveries, [1-9]\d* attempts, [1-9]\d* events, \d+ replay jobs, \d+ expired secrets, \d+ revoked keys, \d+ ended portal sessions deleted; vacuumed deliveries, attempts, events/);
     expect(lines[2]).toMatch(new RegExp(`^  schedule ${scheduleId} every 1h; next run \\d{4}-`));
     expect((await read()).status).toBe(404);
     expect((await hookline.call('GET', `/v1/events/${eventId}`, undefined, community.key)).status).toBe(404);

@@ -3,9 +3,10 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 
 /** The limits' variables: defaults, the values they take, and one line naming the variable for a bad one. */
 describe('limits configuration', () => {
-  it('defaults: 100 webhooks and 20 live keys per community, 10 replays of a delivery an hour, no proxy trusted, framed nowhere', () => {
+  it('defaults: 100 webhooks, 20 live keys and 100 live portal sessions per community, 10 replays of a delivery an hour, no proxy trusted, framed nowhere', () => {
     const config = loadConfig({});
-    expect(config.limits).toEqual({ maxWebhooksPerCommunity: 100, maxApiKeysPerCommunity: 20, replaysPerDeliveryPerHour: 10 });
+    expect(config.limits).toEqual({ maxWebhooksPerCommunity: 100, maxApiKeysPerCommunity: 20, replaysPerDeliveryPerHour: 10, maxPortalSessionsPerCommunity: 100 });
+    expect(config.publicBaseUrl).toBeUndefined();
     expect(config.trustProxy).toBe(false);
     expect(config.dashboardFrameAncestors).toEqual(["'none'"]);
     expect(config.apiRateLimitPerMinute).toBe(3000);
@@ -16,10 +17,14 @@ describe('limits configuration', () => {
       MAX_WEBHOOKS_PER_COMMUNITY: '10000',
       MAX_API_KEYS_PER_COMMUNITY: '5',
       REPLAYS_PER_DELIVERY_PER_HOUR: '3',
+      MAX_PORTAL_SESSIONS_PER_COMMUNITY: '7',
+      PUBLIC_BASE_URL: 'https://hooks.example.com/',
       TRUST_PROXY: '2',
       DASHBOARD_FRAME_ANCESTORS: "'self' https://platform.example.com https://*.example.org:8443",
     });
-    expect(config.limits).toEqual({ maxWebhooksPerCommunity: 10_000, maxApiKeysPerCommunity: 5, replaysPerDeliveryPerHour: 3 });
+    expect(config.limits).toEqual({ maxWebhooksPerCommunity: 10_000, maxApiKeysPerCommunity: 5, replaysPerDeliveryPerHour: 3, maxPortalSessionsPerCommunity: 7 });
+    // without the trailing slash: links are made by appending /dashboard
+    expect(config.publicBaseUrl).toBe('https://hooks.example.com');
     expect(config.trustProxy).toBe(2);
     expect(config.dashboardFrameAncestors).toEqual(["'self'", 'https://platform.example.com', 'https://*.example.org:8443']);
     expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::1' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', 'fd00::1']);
@@ -34,6 +39,11 @@ describe('limits configuration', () => {
     ['MAX_API_KEYS_PER_COMMUNITY', '2.5'],
     ['REPLAYS_PER_DELIVERY_PER_HOUR', '0'],
     ['API_RATE_LIMIT_PER_MINUTE', '-5'],
+    ['MAX_PORTAL_SESSIONS_PER_COMMUNITY', '0'],
+    ['MAX_PORTAL_SESSIONS_PER_COMMUNITY', '100000'],
+    ['PUBLIC_BASE_URL', 'hooks.example.com'],
+    ['PUBLIC_BASE_URL', 'ftp://hooks.example.com'],
+    ['PUBLIC_BASE_URL', 'https://hooks.example.com/?x=1'],
     ['TRUST_PROXY', 'true'],
     ['TRUST_PROXY', 'proxy.example.com'],
     ['TRUST_PROXY', '10.0.0.0/99'],

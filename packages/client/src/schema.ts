@@ -198,6 +198,32 @@ export interface paths {
         patch: operations["patchV1CommunitiesCommunityIdApiKeysKeyId"];
         trace?: never;
     };
+    "/v1/communities/{communityId}/portal-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a portal link: the dashboard signed in as the community for ttlSeconds (60–86400, default 3600)
+         * @description The answer's `url` is `<PUBLIC_BASE_URL>/dashboard#portal=<token>`, shown this once (only the SHA-256 of the token is kept). The session has a community API key's rights except over API keys; at most MAX_PORTAL_SESSIONS_PER_COMMUNITY are live at once. See docs/portal.md.
+         *
+         *     Operator only (ADMIN_TOKEN).
+         */
+        post: operations["postV1CommunitiesCommunityIdPortalSessions"];
+        /**
+         * Revoke every live portal session of the community: they stop working at once
+         * @description Operator only (ADMIN_TOKEN).
+         */
+        delete: operations["deleteV1CommunitiesCommunityIdPortalSessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/event-types": {
         parameters: {
             query?: never;
@@ -533,6 +559,13 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        PortalSessionCreated: {
+            id: string;
+            /** @description the dashboard, signed in as the community: /dashboard#portal=<token>; shown this once */
+            url: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
         EventType: {
             type: string;
             name: string;
@@ -796,6 +829,8 @@ export interface components {
                 replayJobs: number;
                 webhookSecrets: number;
                 apiKeys: number;
+                /** @description ended portal sessions (expired or revoked) */
+                portalSessions: number;
             } | null;
             /** @description delete statements run */
             batches: number | null;
@@ -1127,6 +1162,8 @@ export interface operations {
             400: components["responses"]["Error"];
             /** @description missing or bad credential */
             401: components["responses"]["Error"];
+            /** @description a portal session: it cannot manage API keys */
+            403: components["responses"]["Error"];
             /** @description not found, or another community’s */
             404: components["responses"]["Error"];
             /** @description rate limited; see Retry-After */
@@ -1167,6 +1204,8 @@ export interface operations {
             400: components["responses"]["Error"];
             /** @description missing or bad credential */
             401: components["responses"]["Error"];
+            /** @description a portal session: it cannot manage API keys */
+            403: components["responses"]["Error"];
             /** @description not found, or another community’s */
             404: components["responses"]["Error"];
             /** @description conflict */
@@ -1212,6 +1251,8 @@ export interface operations {
             400: components["responses"]["Error"];
             /** @description missing or bad credential */
             401: components["responses"]["Error"];
+            /** @description a portal session: it cannot manage API keys */
+            403: components["responses"]["Error"];
             /** @description not found, or another community’s */
             404: components["responses"]["Error"];
             /** @description rate limited; see Retry-After */
@@ -1247,6 +1288,91 @@ export interface operations {
                         /** @constant */
                         status: "success";
                         data: components["schemas"]["ApiKey"];
+                    };
+                };
+            };
+            /** @description invalid input; `detail` names each wrong field */
+            400: components["responses"]["Error"];
+            /** @description missing or bad credential */
+            401: components["responses"]["Error"];
+            /** @description a portal session: it cannot manage API keys */
+            403: components["responses"]["Error"];
+            /** @description not found, or another community’s */
+            404: components["responses"]["Error"];
+            /** @description rate limited; see Retry-After */
+            429: components["responses"]["Error"];
+        };
+    };
+    postV1CommunitiesCommunityIdPortalSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default 3600 */
+                    ttlSeconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description the link */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "success";
+                        data: components["schemas"]["PortalSessionCreated"];
+                    };
+                };
+            };
+            /** @description invalid input; `detail` names each wrong field */
+            400: components["responses"]["Error"];
+            /** @description missing or bad credential */
+            401: components["responses"]["Error"];
+            /** @description not found, or another community’s */
+            404: components["responses"]["Error"];
+            /** @description conflict */
+            409: components["responses"]["Error"];
+            /** @description rate limited; see Retry-After */
+            429: components["responses"]["Error"];
+        };
+    };
+    deleteV1CommunitiesCommunityIdPortalSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description how many were revoked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "success";
+                        data: {
+                            revoked: number;
+                        };
                     };
                 };
             };

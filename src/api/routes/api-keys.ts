@@ -11,13 +11,14 @@ import { createApiKeyBody, emptyBody, updateApiKeyBody } from '../schemas.js';
 /**
  * A community's API keys. The platform manages them for its communities: creating, changing and
  * revoking a key takes the admin token (a leaked key cannot mint its own replacements or revoke the
- * others); a community key may list its own community's keys.
+ * others); a community key may list its own community's keys. A portal session (docs/portal.md)
+ * gets 403 from all of them.
  */
 const tag = 'API keys';
 
 /** A key acts on its own community only; the operator on any that exists. */
 async function ownedCommunity(db: Db, principal: Principal | { kind: 'public' }, communityId: string): Promise<string> {
-  const owned = principal.kind === 'community' ? principal.communityId === communityId : await communityExists(db, communityId);
+  const owned = principal.kind === 'community' || principal.kind === 'portal' ? principal.communityId === communityId : await communityExists(db, communityId);
   if (!owned) throw notFound('community');
   return communityId;
 }
@@ -27,6 +28,7 @@ export const apiKeyRoutes = [
     method: 'post',
     path: '/v1/communities/:communityId/api-keys',
     access: 'admin',
+    refusesPortalSessions: true,
     tag,
     summary: 'Create an API key (the key is shown this once); at most MAX_API_KEYS_PER_COMMUNITY live keys',
     body: createApiKeyBody,
@@ -53,6 +55,7 @@ export const apiKeyRoutes = [
     method: 'get',
     path: '/v1/communities/:communityId/api-keys',
     access: 'community',
+    refusesPortalSessions: true,
     tag,
     summary: 'List live API keys (without the keys), with lastUsedAt to the minute',
     response: { status: 200, description: 'the keys', data: ApiKey, list: true },
@@ -66,6 +69,7 @@ export const apiKeyRoutes = [
     method: 'patch',
     path: '/v1/communities/:communityId/api-keys/:keyId',
     access: 'admin',
+    refusesPortalSessions: true,
     tag,
     summary: 'Rename, disable or enable an API key',
     body: updateApiKeyBody,
@@ -83,6 +87,7 @@ export const apiKeyRoutes = [
     method: 'delete',
     path: '/v1/communities/:communityId/api-keys/:keyId',
     access: 'admin',
+    refusesPortalSessions: true,
     tag,
     summary: 'Revoke an API key: it stops working at once',
     body: emptyBody,

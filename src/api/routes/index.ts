@@ -5,6 +5,7 @@ import { communityRoutes } from './communities.js';
 import { deliveryRoutes } from './deliveries.js';
 import { eventRoutes } from './events.js';
 import { operationRoutes } from './operations.js';
+import { portalSessionRoutes } from './portal-sessions.js';
 import { purgeRunRoutes } from './purge-runs.js';
 import { replayJobRoutes } from './replay-jobs.js';
 import { webhookRoutes } from './webhooks.js';
@@ -18,6 +19,7 @@ export const API_ROUTES: readonly RouteDefinition[] = [
   ...operationRoutes,
   ...communityRoutes,
   ...apiKeyRoutes,
+  ...portalSessionRoutes,
   ...catalogRoutes,
   ...eventRoutes,
   ...webhookRoutes,

@@ -69,7 +69,8 @@ export function presentPurgeRun(run: PurgeRun, schedule: PurgeSchedule, config: 
     startedAt: run.startedAt,
     closedAt: run.closedAt,
     stage: progress?.position.stage ?? null,
-    deleted: progress?.deleted ?? null,
+    // a run that began before portal sessions were purged has no count of them
+    deleted: progress?.deleted ? { ...progress.deleted, portalSessions: progress.deleted.portalSessions ?? 0 } : null,
     batches: progress?.batches ?? null,
     communities: progress?.communities ?? null,
     vacuumed: progress?.vacuumed ?? null,
