@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -118,8 +118,7 @@ describe('portal links', () => {
     // this frame is from another site (localhost in a 127.0.0.1 page): Chromium denies it
     // sessionStorage, and the dashboard keeps the session in memory instead
     expect(pageErrors).toEqual([]);
-    await shot('embedded');
-    copyFileSync(path.join(SHOTS, 'portal-embedded.png'), path.resolve('docs/portal.png'));
+    await shot('embedded'); // docs/portal.png is a copy of it
   });
 
   it('opened on its own (not framed), keeps the session in the tab\'s sessionStorage, out of the address', async () => {
