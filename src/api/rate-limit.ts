@@ -56,7 +56,7 @@ export function apiRateLimits(limitPerMinute: number): ApiRateLimits {
         res,
         admin
           ? `rate limit exceeded: at most ${limitPerMinute} requests per minute for the admin token (API_RATE_LIMIT_PER_MINUTE)`
-          : `rate limit exceeded: at most ${limitPerMinute} requests per minute per community, all its API keys together (API_RATE_LIMIT_PER_MINUTE)`,
+          : `rate limit exceeded: at most ${limitPerMinute} requests per minute per community, all its API keys and portal sessions together (API_RATE_LIMIT_PER_MINUTE)`,
         'Wait for the number of seconds in Retry-After, then retry; spread requests out, or ask the operator for a higher API_RATE_LIMIT_PER_MINUTE.',
       );
     },

@@ -433,7 +433,7 @@ describe('5. rate limits that cannot be dodged', () => {
     for (const k of c.keys) {
       const over = await raw(limited, k);
       const retryAfter = Number(over.headers.get('retry-after'));
-      probe('5. rate limits', refusedNaming(over, 429, /per community, all its API keys together \(API_RATE_LIMIT_PER_MINUTE\)/) && retryAfter > 0 && retryAfter <= 60, `key of an exhausted community: ${over.status}`);
+      probe('5. rate limits', refusedNaming(over, 429, /per community, all its API keys and portal sessions together \(API_RATE_LIMIT_PER_MINUTE\)/) && retryAfter > 0 && retryAfter <= 60, `key of an exhausted community: ${over.status}`);
     }
     // a key minted now for the same community is as limited as the others
     const minted = await mintKey(limited, c.id);
