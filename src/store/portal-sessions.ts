@@ -27,7 +27,7 @@ export async function createPortalSession(
 ): Promise<{ created: PortalSessionCreated } | { limitReached: number } | undefined> {
   const { token, hash } = newPortalToken();
   return db.transaction().execute(async (trx) => {
-    const community = await trx.selectFrom('communities').select('id').where('id', '=', communityId).forUpdate().executeTakeFirst();
+    const community = await trx.selectFrom('communities').select('id').where('id', '=', communityId).forNoKeyUpdate().executeTakeFirst();
     if (!community) return undefined;
     const { n } = await trx
       .selectFrom('portal_sessions')
