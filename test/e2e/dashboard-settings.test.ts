@@ -1,9 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_DIST } from '../../src/api/dashboard.js';
+import { dashboardPage, launchChromium, SHOTS } from '../support/browser.js';
 import { eventually, type Hookline, startHookline } from '../support/harness.js';
 import { TestReceiver } from '../support/receiver.js';
 import { HEADER } from '../../src/wire/headers.js';
@@ -19,8 +17,6 @@ import { HEADER } from '../../src/wire/headers.js';
  * in a few seconds: more than the 20 a delivery read shows. BULK_REPLAY_RATE 1 keeps a replay job
  * running for a few seconds, long enough to see it run and to start a second one (a 409).
  */
-const SHOTS = path.resolve('test-artifacts/screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ATTEMPTS_PER_FAILURE = 23;
 const ENCRYPTION_KEY = 'k'.repeat(16) + '0123456789abcdef';
 const SECRET_VALUE = 'gw_live_51fSecretValue';
@@ -31,14 +27,12 @@ let browser: Browser;
 let page: Page;
 let community: { communityId: string; key: string };
 let examples: Record<string, unknown>;
-const offsite: string[] = [];
-const refusedByCsp: string[] = [];
+let offsite: string[];
+let refusedByCsp: string[];
 /** Whether /orders refuses user.visited (until the replay). */
 let ordersFailing = true;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(DASHBOARD_DIST, 'index.html'))) execFileSync('npm', ['run', 'build:dashboard'], { stdio: 'inherit' });
-  mkdirSync(SHOTS, { recursive: true });
   hookline = await startHookline({
     DELIVERY_RETRY_SCHEDULE: Array.from({ length: ATTEMPTS_PER_FAILURE - 1 }, () => '50ms').join(','),
     BULK_REPLAY_RATE: '1',
@@ -53,18 +47,9 @@ beforeAll(async () => {
   community = await hookline.newCommunity('Globex');
   const catalog = await hookline.call('GET', '/v1/event-types', undefined, community.key);
   examples = Object.fromEntries((catalog.body.data as { type: string; example: unknown }[]).map((t) => [t.type, t.example]));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
-  page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-  page.on('dialog', (dialog) => void dialog.accept());
-  page.on('console', (message) => {
-    if (/Content Security Policy|Refused to/i.test(message.text())) refusedByCsp.push(message.text());
-  });
-  page.on('request', (request) => {
-    if (!request.url().startsWith(hookline.api.url)) offsite.push(request.url());
-  });
+  browser = await launchChromium();
+  // the dashboard must work offline (every request to Hookline itself) and under its CSP
+  ({ page, offsite, refusedByCsp } = await dashboardPage(browser, hookline.api.url));
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,9 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_DIST } from '../../src/api/dashboard.js';
+import { dashboardPage, launchChromium, SHOTS } from '../support/browser.js';
 import { type Hookline, startHookline } from '../support/harness.js';
 import { TestReceiver } from '../support/receiver.js';
 import { HEADER } from '../../src/wire/headers.js';
@@ -13,38 +11,24 @@ import { HEADER } from '../../src/wire/headers.js';
  * community key, create a webhook, send a test, see the delivery and its attempt, replay it.
  * Screenshots are kept in test-artifacts/screenshots/ (docs/dashboard.png is one of them).
  */
-const SHOTS = path.resolve('test-artifacts/screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let hookline: Hookline;
 let receiver: TestReceiver;
 let browser: Browser;
 let page: Page;
 let community: { communityId: string; key: string };
-const offsite: string[] = [];
+let offsite: string[];
 // what the pages' Content-Security-Policy refused (the pages must work under it: nothing may be)
-const refusedByCsp: string[] = [];
+let refusedByCsp: string[];
 
 beforeAll(async () => {
   // `npm run setup` builds it; a test run straight after a clone builds it here
-  if (!existsSync(path.join(DASHBOARD_DIST, 'index.html'))) execFileSync('npm', ['run', 'build:dashboard'], { stdio: 'inherit' });
-  mkdirSync(SHOTS, { recursive: true });
   hookline = await startHookline();
   receiver = await TestReceiver.start();
   community = await hookline.newCommunity('Acme Guild');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
-  page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-  page.on('dialog', (dialog) => void dialog.accept());
-  page.on('console', (message) => {
-    if (/Content Security Policy|Refused to/i.test(message.text())) refusedByCsp.push(message.text());
-  });
-  // the dashboard must work offline: every request goes to Hookline itself
-  page.on('request', (request) => {
-    if (!request.url().startsWith(hookline.api.url)) offsite.push(request.url());
-  });
+  browser = await launchChromium();
+  // the dashboard must work offline (every request to Hookline itself) and under its CSP
+  ({ page, offsite, refusedByCsp } = await dashboardPage(browser, hookline.api.url));
 });
 afterAll(async () => {
   await browser?.close();

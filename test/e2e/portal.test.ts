@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
+import type { Browser, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_DIST } from '../../src/api/dashboard.js';
+import { launchChromium, SHOTS } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
 import { type Hookline, startHookline } from '../support/harness.js';
 
@@ -18,8 +16,6 @@ import { type Hookline, startHookline } from '../support/harness.js';
  * database, which is what the clock would do in ttlSeconds (60 at least). A page on an origin
  * DASHBOARD_FRAME_ANCESTORS does not list cannot frame the dashboard at all.
  */
-const SHOTS = path.resolve('test-artifacts/screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let hookline: Hookline;
 let browser: Browser;
@@ -51,8 +47,6 @@ function platformServer(port: number): Promise<{ server: Server; origin: string 
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(DASHBOARD_DIST, 'index.html'))) execFileSync('npm', ['run', 'build:dashboard'], { stdio: 'inherit' });
-  mkdirSync(SHOTS, { recursive: true });
   const [platformPort, strangerPort] = [await freePort(), await freePort()];
   // only the platform's origin may frame the dashboard; PUBLIC_BASE_URL unset: links use the request's origin
   hookline = await startHookline({ DASHBOARD_FRAME_ANCESTORS: `http://127.0.0.1:${platformPort}` }, { worker: false });
@@ -66,10 +60,7 @@ beforeAll(async () => {
     const made = await hookline.call('POST', '/v1/webhooks', { url: `http://127.0.0.1:9/${name}`, events, description: name }, community.key);
     expect(made.status).toBe(201);
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
   page.on('console', (message) => consoleLines.push(message.text()));
   page.on('pageerror', (error) => pageErrors.push(error.message));
