@@ -93,8 +93,9 @@ async function scenario(spreadOver: number) {
       }
     }),
   );
-  // the steady state: every hanging webhook has its slots full of hung attempts, and each of the 400
-  // has asked for a slot (it holds one, waits in the queue, or was attempted and waits for its retry)
+  // the steady state: every hanging webhook has its slots full of hung attempts (as many as its
+  // adaptive limit, which the timeouts halve), and each of the 400 has asked for a slot (it holds
+  // one, waits in the queue, or was attempted and waits for its retry)
   await eventually(async () => {
     const flows = await Promise.all(hangingIds.map(async (id) => (await hookline!.call('GET', `/v1/webhooks/${id}`, undefined, a.key)).body.data.flow));
     neighbourInFlight.push(...flows.map((f) => f.inFlight));
@@ -102,7 +103,7 @@ async function scenario(spreadOver: number) {
       select count(*)::int as n from deliveries d join webhook_flow f on f.webhook_id = d.webhook_id
       where d.webhook_id in (${sql.join(hangingIds)})
         and (d.attempt_count >= 1 or f.leases ? d.id or exists (select 1 from flow_waiters q where q.delivery_id = d.id))`.execute(hookline!.db);
-    return flows.every((f) => f.inFlight === 10) && rows[0]!.n === 400 ? true : undefined;
+    return flows.every((f) => f.inFlight === f.effectiveConcurrency) && rows[0]!.n === 400 ? true : undefined;
   }, 120_000, 1000);
   const hungBefore = hanging.arrivals.length;
   // sampled again while the healthy deliveries are measured
