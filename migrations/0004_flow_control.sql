@@ -90,10 +90,13 @@ begin
   flow := f;
   if free <= 0 then return; end if;
   for waiter in
+    -- a waiter whose delivery was cancelled meanwhile (its webhook deleted, its event expunged) is
+    -- passed over: a slot handed to it would stay unused until its lease expired
     select q.delivery_id, q.ordering_seq from flow_waiters q
+    join deliveries dq on dq.id = q.delivery_id and dq.status = 'pending'
     where q.webhook_id = f.webhook_id and q.granted_at is null
     order by q.ordering_seq nulls last, q.position
-    for update skip locked
+    for update of q skip locked
   loop
     exit when free <= 0;
     if waiter.ordering_seq is not null then
@@ -139,7 +142,19 @@ declare
   others text[] := '{}';
   committed boolean;
 begin
-  select id, webhook_id, ordering_seq into d from deliveries where id = delivery;
+  -- The delivery's row is read again here, and held (FOR SHARE) until the attempt's statement ends:
+  -- the statement that calls this function read the delivery as not cancelled in its own snapshot,
+  -- but each statement below takes a newer one. Without the lock, a DELETE of the webhook committed
+  -- in between would be seen by the ordering check below (the deliveries before this one cancelled:
+  -- nothing earlier is pending) and not by the caller (this one still pending), and a cancelled
+  -- delivery of a FIFO webhook would be sent. With it, the delete waits for this statement, or this
+  -- function sees the delivery cancelled and refuses (wait_reason 'cancelled', no place in a queue).
+  -- Lock order: the delivery's row, then the flow row, as recordAttemptOutcome takes them.
+  select id, webhook_id, ordering_seq, status into d from deliveries where id = delivery for share;
+  if d.status = 'cancelled' then
+    return query select false, null::timestamptz, null::bigint, null::timestamptz, 'cancelled'::text, false, '{}'::text[];
+    return;
+  end if;
   select id, max_concurrency, rate_limit_per_second into w from webhooks where id = d.webhook_id;
   select * into f from webhook_flow where webhook_id = w.id for update;
   if not found then

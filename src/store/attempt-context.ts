@@ -112,10 +112,19 @@ export async function loadAttemptContext(
     .where('d.id', '=', deliveryId)
     .executeTakeFirst();
   if (!row) return undefined;
-  const admission = row.admission;
+  // hookline_flow_admit read the delivery again under a lock and found it cancelled meanwhile: that
+  // is the truth, not this statement's older snapshot (see the function)
+  const cancelledMeanwhile = row.admission?.wait_reason === 'cancelled';
+  const admission = cancelledMeanwhile ? null : row.admission;
 
   return {
-    delivery: { id: row.id, community_id: row.community_id, event_id: row.event_id, webhook_id: row.webhook_id, status: row.status },
+    delivery: {
+      id: row.id,
+      community_id: row.community_id,
+      event_id: row.event_id,
+      webhook_id: row.webhook_id,
+      status: cancelledMeanwhile ? 'cancelled' : row.status,
+    },
     recorded:
       row.a_started_at === null
         ? undefined
@@ -155,7 +164,7 @@ export async function loadAttemptContext(
           startAt: admission.start_at ? new Date(admission.start_at) : null,
           waitMs: Number(admission.wait_ms ?? 0),
           pausedUntil: admission.paused_until ? new Date(admission.paused_until) : null,
-          waitReason: admission.wait_reason,
+          waitReason: admission.wait_reason === 'cancelled' ? null : admission.wait_reason,
           slow: admission.slow,
           woken: admission.woken ?? [],
         }
@@ -169,7 +178,8 @@ interface AdmissionRow {
   start_at: string | null;
   wait_ms: number | null;
   paused_until: string | null;
-  wait_reason: Admission['waitReason'];
+  /** 'cancelled': the delivery was found cancelled under the lock; never a wait */
+  wait_reason: Admission['waitReason'] | 'cancelled';
   slow: boolean;
   woken: string[] | null;
 }

@@ -44,7 +44,12 @@ describe('a worker killed while holding slots', () => {
     }
     // four attempts hang in the first worker, holding every slot; the other four wait for one
     await eventually(async () => (receiver.open.get('/crash') === 4 ? true : undefined), 60_000);
-    const during = (await hookline.call('GET', `/v1/webhooks/${webhookId}`, undefined, key)).body.data.flow;
+    // the other four ask for a slot once their workflows have started, which on a slow machine can
+    // come after the first four are already hanging
+    const during = await eventually(async () => {
+      const read = (await hookline.call('GET', `/v1/webhooks/${webhookId}`, undefined, key)).body.data.flow;
+      return read.waiting === 4 ? read : undefined;
+    }, 30_000);
     expect(during).toMatchObject({ inFlight: 4, waiting: 4 });
 
     workers.push(await startWorkerProcess('flow-crash-b', hookline.config, { DELIVERY_TIMEOUT_MS: '30000' }));
