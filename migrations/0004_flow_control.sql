@@ -142,15 +142,20 @@ declare
   others text[] := '{}';
   committed boolean;
 begin
-  -- The delivery's row is read again here, and held (FOR SHARE) until the attempt's statement ends:
-  -- the statement that calls this function read the delivery as not cancelled in its own snapshot,
-  -- but each statement below takes a newer one. Without the lock, a DELETE of the webhook committed
-  -- in between would be seen by the ordering check below (the deliveries before this one cancelled:
-  -- nothing earlier is pending) and not by the caller (this one still pending), and a cancelled
-  -- delivery of a FIFO webhook would be sent. With it, the delete waits for this statement, or this
-  -- function sees the delivery cancelled and refuses (wait_reason 'cancelled', no place in a queue).
-  -- Lock order: the delivery's row, then the flow row, as recordAttemptOutcome takes them.
-  select id, webhook_id, ordering_seq, status into d from deliveries where id = delivery for share;
+  -- The delivery is read again here: the statement that calls this function read it as not
+  -- cancelled in its own snapshot, but each statement below takes a newer one. A FIFO delivery's is
+  -- also held (FOR SHARE) until the attempt's statement ends: without that, a DELETE of the webhook
+  -- committed after the caller's snapshot would be seen by the ordering check below (the deliveries
+  -- before this one cancelled: nothing earlier is pending) and not by the caller (this one still
+  -- pending), and a cancelled delivery would be sent out of its turn. With it, the delete waits for
+  -- this statement, or this function sees the delivery cancelled and refuses (wait_reason
+  -- 'cancelled', no place in a queue). An unordered delivery needs no lock: a delete just after its
+  -- admission is the same as one just after its POST began. Lock order: the delivery's row, then the
+  -- flow row, as recordAttemptOutcome takes them.
+  select id, webhook_id, ordering_seq, status into d from deliveries where id = delivery;
+  if d.ordering_seq is not null then
+    select id, webhook_id, ordering_seq, status into d from deliveries where id = delivery for share;
+  end if;
   if d.status = 'cancelled' then
     return query select false, null::timestamptz, null::bigint, null::timestamptz, 'cancelled'::text, false, '{}'::text[];
     return;
