@@ -112,8 +112,8 @@ export async function loadAttemptContext(
     .where('d.id', '=', deliveryId)
     .executeTakeFirst();
   if (!row) return undefined;
-  // hookline_flow_admit read the delivery again under a lock and found it cancelled meanwhile: that
-  // is the truth, not this statement's older snapshot (see the function)
+  // hookline_flow_admit read the delivery again (a FIFO one under a lock) and found it cancelled
+  // meanwhile: that is the truth, not this statement's older snapshot (see the function)
   const cancelledMeanwhile = row.admission?.wait_reason === 'cancelled';
   const admission = cancelledMeanwhile ? null : row.admission;
 
@@ -178,7 +178,7 @@ interface AdmissionRow {
   start_at: string | null;
   wait_ms: number | null;
   paused_until: string | null;
-  /** 'cancelled': the delivery was found cancelled under the lock; never a wait */
+  /** 'cancelled': the function found the delivery cancelled since this statement began; never a wait */
   wait_reason: Admission['waitReason'] | 'cancelled';
   slow: boolean;
   woken: string[] | null;
