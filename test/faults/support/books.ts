@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
+import { OPERATIONAL_TYPES } from '../../../src/catalog/event-types.js';
 import { ARTIFACTS_DIR } from './processes.js';
 import type { Arrival, FaultReceiver } from './receiver.js';
 import type { Stack } from './stack.js';
@@ -177,8 +178,22 @@ export async function checkBooks(input: {
     for (const delivery of accepted.deliveries) expected.push({ event: accepted, delivery });
   }
   if (deliveries.length !== expected.length) violate(`${deliveries.length} deliveries in Postgres, ${expected.length} accepted`);
-  const events = Number((await sql<{ n: string }>`select count(*) as n from events`.execute(stack.db)).rows[0]!.n);
+  // Hookline's own operational events (a delivery ended failed, a webhook was disabled) are events
+  // too, emitted through its outbox; the platform's are counted apart from them
+  const operational = [...OPERATIONAL_TYPES];
+  const events = Number(
+    (await sql<{ n: string }>`select count(*) as n from events where type <> all(${operational}::text[])`.execute(stack.db)).rows[0]!.n,
+  );
   if (events !== ingest.accepted.size) violate(`${events} events in Postgres, ${ingest.accepted.size} accepted (an event recorded twice, or one never acknowledged)`);
+  // each delivery that ended failed told its community once: emitted, or still in the outbox
+  const failedNotices = Number(
+    (
+      await sql<{ n: string }>`select (select count(*) from events where type = 'delivery.failed')
+        + (select count(*) from operational_outbox where type = 'delivery.failed') as n`.execute(stack.db)
+    ).rows[0]!.n,
+  );
+  const endedFailed = deliveries.filter((d) => d.status === 'failed').length;
+  if (failedNotices !== endedFailed) violate(`${failedNotices} delivery.failed events for ${endedFailed} failed deliveries`);
 
   // 2. every accepted delivery reached its webhook with a valid signature; count duplicates
   let lost = 0;
