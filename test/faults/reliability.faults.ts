@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScenarioFigures } from './support/books.js';
 import { TestPostgres } from '../support/test-postgres.js';
-import { everyChild, killAll, liveChildren, LOG_DIR, pidAlive } from './support/processes.js';
+import { everyChild, killAll, liveChildren, LOG_DIR, stillRunning } from './support/processes.js';
 import type { Plan } from './support/receiver.js';
 import { FaultReceiver } from './support/receiver.js';
 import { freePort } from '../support/free-port.js';
@@ -282,6 +282,6 @@ describe('nothing accepted is lost (docs/delivery.md#durability)', () => {
     await memoryTemporal.stop();
     expect(liveChildren().map((c) => c.name)).toEqual([]);
     expect(everyChild().length).toBeGreaterThan(10);
-    expect(everyChild().filter((c) => pidAlive(c.pid)).map((c) => `${c.name} (pid ${c.pid})`)).toEqual([]);
+    expect(everyChild().filter((c) => stillRunning(c)).map((c) => `${c.name} (pid ${c.pid})`)).toEqual([]);
   });
 });

@@ -61,8 +61,12 @@ export class Child {
     });
     live.add(this);
     all.push(this);
+    this.startTicks = processStartTicks(this.process.pid!);
     installExitHook();
   }
+
+  /** When the kernel started it (/proc), to tell it from a later process given the same pid. */
+  readonly startTicks: string | undefined;
 
   get pid(): number {
     return this.process.pid!;
@@ -148,12 +152,24 @@ export async function killAll(): Promise<string[]> {
 }
 
 /** Whether a pid still exists (signal 0 probes without signalling). */
-export function pidAlive(pid: number): boolean {
+/**
+ * Whether this child's process still runs. A pid alone cannot say: over a run that starts hundreds
+ * of processes the kernel hands an exited child's pid to another (a kernel worker thread, seen
+ * here), so the process at that pid must also have started when the child did.
+ */
+export function stillRunning(child: Child): boolean {
+  const now = processStartTicks(child.pid);
+  return now !== undefined && now === child.startTicks;
+}
+
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); undefined when there is no such process. */
+function processStartTicks(pid: number): string | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name (field 2) is in parentheses and may hold spaces: count from after it
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
   } catch {
-    return false;
+    return undefined;
   }
 }
 
