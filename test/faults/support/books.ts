@@ -95,7 +95,7 @@ export async function waitForQuiescence(stack: Stack, receiver: FaultReceiver, t
           ? -1
           : (
               await stack.client.workflow.count(
-                `TaskQueue = "${stack.taskQueue}" AND ExecutionStatus = "Running" AND HooklineDeliveryStatus != "failed"`,
+                `TaskQueue = "${stack.taskQueue}" AND WorkflowType = "deliveryWorkflow" AND ExecutionStatus = "Running" AND HooklineDeliveryStatus != "failed"`,
               )
             ).count;
       if (pending === 0 && running === 0 && receiver.arrivalsOf(stack.scenario).every((a) => a.doneAt !== undefined)) {
@@ -327,10 +327,13 @@ export async function checkBooks(input: {
   }
 
   // 5. Temporal agrees: one workflow per delivery; none left running but failed ones awaiting a replay
+  // delivery workflows only: the purge schedule runs its workflow on the same task queue (at the top
+  // of each hour with the default PURGE_INTERVAL, which a scenario can span)
+  const deliveryWorkflows = `TaskQueue = "${stack.taskQueue}" AND WorkflowType = "deliveryWorkflow"`;
   const [all, running, waiting] = await Promise.all([
-    stack.client.workflow.count(`TaskQueue = "${stack.taskQueue}"`),
-    stack.client.workflow.count(`TaskQueue = "${stack.taskQueue}" AND ExecutionStatus = "Running"`),
-    stack.client.workflow.count(`TaskQueue = "${stack.taskQueue}" AND ExecutionStatus = "Running" AND HooklineDeliveryStatus = "failed"`),
+    stack.client.workflow.count(deliveryWorkflows),
+    stack.client.workflow.count(`${deliveryWorkflows} AND ExecutionStatus = "Running"`),
+    stack.client.workflow.count(`${deliveryWorkflows} AND ExecutionStatus = "Running" AND HooklineDeliveryStatus = "failed"`),
   ]);
   const failedDeliveries = deliveries.filter((d) => d.status === 'failed').length;
   if (all.count !== deliveries.length) violate(`${all.count} delivery workflows in Temporal, ${deliveries.length} deliveries`);
