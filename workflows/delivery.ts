@@ -1,4 +1,6 @@
 import {
+  ActivityFailure,
+  CancelledFailure,
   condition,
   continueAsNew,
   patched,
@@ -111,6 +113,26 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     return phase;
   };
 
+  /**
+   * A local attempt that the worker cancelled (no one here asks it to) is made again as a normal
+   * activity: under cache pressure the SDK can evict a workflow while its local attempt is in its
+   * retry backoff (a Postgres error) and complete the task with the attempt cancelled, which would
+   * otherwise fail this workflow and leave its delivery pending for ever (seen in the parked
+   * benchmark: 1 of 10,000). The attempt is idempotent by its number, and a normal activity is not
+   * tied to a workflow task. Replay-safe without a patch: the catch adds commands only where the old
+   * code failed the run, and such runs are closed.
+   */
+  const attemptOrRemote = async (locally: boolean, attempt: AttemptInput): Promise<AttemptResult> => {
+    if (!locally) return remote.attemptDelivery(attempt);
+    try {
+      return await local.attemptDelivery(attempt);
+    } catch (error) {
+      if (!(error instanceof ActivityFailure) || !(error.cause instanceof CancelledFailure)) throw error;
+      setCurrentDetails(`attempt ${attempt.attemptNumber}: the local attempt was cancelled by the worker; made as a normal activity`);
+      return remote.attemptDelivery(attempt);
+    }
+  };
+
   let failuresBefore = input.failuresBefore ?? 0;
   for (;;) {
     if (cancelRequested) return finish('cancelled');
@@ -126,7 +148,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     setSearchStatus('pending');
     setCurrentDetails(`attempt ${state.nextAttemptNumber} in progress`);
 
-    const attemptDelivery = patched(LOCAL_ATTEMPT_PATCH) ? local.attemptDelivery : remote.attemptDelivery;
+    const locally = patched(LOCAL_ATTEMPT_PATCH);
     const attempt: AttemptInput = {
       deliveryId: input.deliveryId,
       attemptNumber: state.nextAttemptNumber,
@@ -135,7 +157,7 @@ export async function deliveryWorkflow(input: DeliveryWorkflowInput): Promise<De
     };
     // before the attempt, so an admit signal that comes while it runs is not lost
     admitted = false;
-    let result: AttemptResult = await attemptDelivery(attempt);
+    let result: AttemptResult = await attemptOrRemote(locally, attempt);
     // a slow receiver: the same attempt as a normal activity (its slot was kept for it)
     if (result.kind === 'remote') result = await remote.attemptDelivery(attempt);
     // (only a local attempt answers `remote`: this one failing its task would be a bug, seen in the UI)
